@@ -1,0 +1,74 @@
+"""Error pages and JSON errors. Never a traceback to the user."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.api.errors import ApiError, error_response
+from lms.core.errors import LmsError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Go back and try again.")),
+        401: (_("Sign-in required"), _("Please sign in to continue.")),
+        403: (_("Not allowed"), _("Your account may not open this page.")),
+        404: (_("Not found"), _("There is nothing here. Check the address, or go back.")),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("Too large"), _("What you sent is larger than allowed. Send a smaller file.")),
+        429: (_("Too many attempts"),
+              _("Too many attempts in a short time. Wait a few minutes and try again.")),
+        500: (_("Something went wrong"),
+              _("An unexpected error happened on our side. It has been logged; try again later.")),
+        503: (_("Temporarily unavailable"),
+              _("The service is briefly unavailable. Try again in a minute.")),
+    }
+
+
+def render_error(status: int, message: str | None = None):
+    title, text = _messages().get(status, (_("Error"), _("Something went wrong.")))
+    if _wants_json():
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
+                500: "server_error", 503: "unavailable"}.get(status, "error")
+        return error_response(status, code, message or text)
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or text), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(LmsError)
+    def _lms_error(exc: LmsError):
+        if _wants_json():
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        return render_template("errors/error.html", status=exc.status,
+                               title=_("That did not work"), message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return render_error(400, _("The form has expired or came from another page. "
+                                   "Reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if exc.code and exc.code < 400:
+            return exc
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("learning", __name__, url_prefix="/learning")
+
+from lms.learning import views  # noqa: E402,F401
