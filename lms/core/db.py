@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -61,3 +62,15 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSON that PostgreSQL stores as JSONB (indexable); SQLite stores it as text.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+# Made by hand in migrations (full-text search), not by models: autogenerate skips them.
+HAND_MADE_OBJECTS = ("course_search", "ix_courses_search_trgm")
+
+
+def include_in_migrations(name, type_, parent_names) -> bool:
+    return not (name or "").startswith(HAND_MADE_OBJECTS)
