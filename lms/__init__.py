@@ -51,9 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from lms import cli, errors
     from lms.core import security
+    from lms.learning import templating
 
     errors.register(app)
     security.register(app)
+    templating.register(app)
     cli.register(app)
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -12,6 +14,14 @@ lms_cli = AppGroup("lms", help="Kakehashi administration.")
 
 
 def _fail(exc: LmsError):
+    """Print every problem an error carries, then stop with its message (exit 1)."""
+    for problem in getattr(exc, "problems", None) or []:
+        click.echo(f"  {problem}", err=True)
+    if not getattr(exc, "problems", None):
+        for detail in exc.details or []:
+            if isinstance(detail, dict):
+                where = detail.get("field") or detail.get("row") or ""
+                click.echo(f"  {where}: {detail.get('message', '')}", err=True)
     raise click.ClickException(exc.message)
 
 
@@ -39,12 +49,38 @@ def demo_command():
     """Load the demo data (idempotent): people, cohort, and the sample courses."""
     from lms import demo
 
-    summary = demo.load_demo()
+    try:
+        summary = demo.load_demo()
+    except LmsError as exc:
+        _fail(exc)
     click.echo(summary)
     click.echo("")
     click.echo(f"Demo sign-ins (password for all: {current_app.config['DEMO_PASSWORD']}):")
     for email, role in demo.demo_logins():
         click.echo(f"  {role:<11} {email}")
+
+
+@lms_cli.command("import-course")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def import_course_command(path: Path):
+    """Import a course folder (course.yaml + module folders) or a zip of one.
+
+    Running it again changes nothing unless content changed.
+    """
+    from lms.authoring import services
+
+    try:
+        result = services.import_course(path)
+    except LmsError as exc:
+        _fail(exc)
+    click.echo(f"{result.course.code}: {'created' if result.created else 'up to date'}")
+    for r in result.modules:
+        state = "new version" if r.created else "unchanged"
+        click.echo(f"  {r.module.key}: version {r.version.number} ({state})")
+        for warning in r.warnings:
+            click.echo(f"    warning: {warning}")
+    if not result.changed:
+        click.echo("Nothing changed.")
 
 
 def register(app: Flask) -> None:

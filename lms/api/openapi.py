@@ -51,6 +51,77 @@ PATHS: dict = {
     },
 }
 
+LANG_TEXT = {"type": "object", "additionalProperties": {"type": "string"},
+             "description": "Language code (en, ja, uz, ru) to text"}
+
+PATHS.update({
+    "/courses": {
+        "get": {
+            "summary": "Search the catalogue (Japanese substrings included)",
+            "tags": ["catalogue"],
+            "parameters": [
+                {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                for n in ("q", "track", "provider", "level", "language")
+            ] + [
+                {"name": "page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            ],
+            "responses": {"200": _resp("Matching courses", "CourseList"), "401": ERROR},
+        },
+        "post": {
+            "summary": "Create a course (administrators)",
+            "tags": ["catalogue"],
+            "requestBody": {"required": True, "content": _json("CourseInput")},
+            "responses": {"201": _resp("The course", "CourseResponse"), "400": ERROR,
+                          "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR},
+        },
+    },
+    "/courses/{code}": {
+        "get": {
+            "summary": "A course, with its modules and items when you may open them",
+            "tags": ["catalogue"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _resp("The course", "CourseResponse"), "401": ERROR,
+                          "404": ERROR},
+        }
+    },
+    "/courses/{code}/modules": {
+        "post": {
+            "summary": "Upload a module package (native zip or SCORM 1.2/2004)",
+            "description": "A package whose module key exists becomes its next version; "
+                           "progress carries over by item key. 422 lists every problem "
+                           "as {file, line, message}; nothing is stored then.",
+            "tags": ["authoring"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["package"],
+                "properties": {"package": {"type": "string", "format": "binary"}}}}}},
+            "responses": {
+                "201": _resp("A new module or version", "UploadResult"),
+                "200": _resp("The same package was already current; nothing changed",
+                             "UploadResult"),
+                "401": ERROR, "403": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
+            },
+        }
+    },
+    "/courses/{code}/enrollments": {
+        "post": {
+            "summary": "Enrol students by e-mail or a whole cohort",
+            "tags": ["catalogue"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": _json("EnrollmentInput")},
+            "responses": {"200": _resp("Who was enrolled (already enrolled: left as is)",
+                                       "EnrollmentResult"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR},
+        }
+    },
+})
+
 SCHEMAS: dict = {
     "Error": {
         "type": "object",
@@ -100,6 +171,82 @@ SCHEMAS: dict = {
             "student_number": {"type": ["string", "null"]},
             "cohort": {"type": ["string", "null"]},
         },
+    },
+    "Course": {
+        "type": "object",
+        "required": ["code", "title", "provider", "hours", "credits", "language"],
+        "properties": {
+            "code": {"type": "string"}, "title": LANG_TEXT, "description": LANG_TEXT,
+            "provider": {"type": "string"}, "language": {"type": "string"},
+            "hours": {"type": "integer"},
+            "credits": {"type": "object", "additionalProperties": {"type": "number"}},
+            "track": {"type": ["string", "null"]}, "jlpt_level": {"type": ["string", "null"]},
+            "self_enroll": {"type": "boolean"},
+            "instructors": {"type": "array", "items": {"type": "string"}},
+            "url": {"type": "string"},
+            "modules": {"type": "array", "items": {"$ref": "#/components/schemas/ModuleOutline"}},
+        },
+    },
+    "CourseInput": {
+        "type": "object",
+        "required": ["code", "title", "provider", "hours"],
+        "properties": {
+            "code": {"type": "string"}, "title": LANG_TEXT, "description": LANG_TEXT,
+            "provider": {"type": "string"}, "hours": {"type": "number"},
+            "credits": {"type": "object", "additionalProperties": {"type": "number"}},
+            "language": {"enum": ["en", "ja", "uz"]}, "track": {"type": ["string", "null"]},
+            "jlpt_level": {"type": ["string", "null"]}, "self_enroll": {"type": "boolean"},
+            "instructors": {"type": "array", "items": {"type": "string", "format": "email"}},
+        },
+    },
+    "CourseResponse": {"type": "object", "required": ["course"],
+                       "properties": {"course": {"$ref": "#/components/schemas/Course"}}},
+    "CourseList": {
+        "type": "object", "required": ["courses", "page", "pages", "total"],
+        "properties": {"courses": {"type": "array", "items": {"$ref": "#/components/schemas/Course"}},
+                       "page": {"type": "integer"}, "pages": {"type": "integer"},
+                       "total": {"type": "integer"}},
+    },
+    "Module": {
+        "type": "object", "required": ["id", "key", "title"],
+        "properties": {"id": {"type": "integer"}, "key": {"type": "string"},
+                       "position": {"type": "integer"}, "title": LANG_TEXT},
+    },
+    "ModuleOutline": {
+        "allOf": [{"$ref": "#/components/schemas/Module"}, {
+            "type": "object", "properties": {
+                "version": {"type": "integer"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}],
+    },
+    "Item": {
+        "type": "object", "required": ["id", "key", "kind", "title", "url"],
+        "properties": {
+            "id": {"type": "integer"}, "key": {"type": "string"},
+            "kind": {"enum": ["page", "video", "asset", "quiz", "assignment", "html5", "scorm"]},
+            "title": LANG_TEXT, "required": {"type": "boolean"},
+            "url": {"type": "string", "description": "The page a student opens"},
+        },
+    },
+    "UploadResult": {
+        "type": "object", "required": ["module", "version", "items", "warnings"],
+        "properties": {
+            "module": {"$ref": "#/components/schemas/Module"},
+            "version": {"type": "integer"}, "created": {"type": "boolean"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "EnrollmentInput": {
+        "type": "object",
+        "properties": {"students": {"type": "array", "items": {"type": "string"}},
+                       "cohort": {"type": "string"}},
+    },
+    "EnrollmentResult": {
+        "type": "object", "required": ["enrolled", "enrollments"],
+        "properties": {"enrolled": {"type": "integer"}, "enrollments": {"type": "array", "items": {
+            "type": "object", "properties": {"student": {"type": "string"},
+                                             "term": {"type": "string"},
+                                             "status": {"type": "string"}}}}},
     },
     "MeResponse": {
         "type": "object",

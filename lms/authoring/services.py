@@ -295,6 +295,16 @@ def import_course(path: Path, user=None) -> CourseImport:
     from lms.catalog import services as catalog
 
     parsed = parse_course(path)
+    # Check every module before storing anything, and report all their problems at once.
+    problems = []
+    for folder in parsed.module_dirs:
+        try:
+            parse_package(folder)
+        except PackageError as exc:
+            problems += [Problem(p.message, f"{path.name}/{folder.name}/{p.file or ''}", p.line)
+                         for p in exc.problems]
+    if problems:
+        raise PackageError(problems)
     fields = catalog.CourseFields(
         code=parsed.code, title=parsed.title, description=parsed.description,
         provider=parsed.provider, language=parsed.language, hours=parsed.hours,

@@ -1,13 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.core.forms import LmsForm
 
 REQUIRED = _l("This field is required.")
-ROLE_CHOICES = [("student", _l("Student")), ("instructor", _l("Instructor")),
-                ("admin", _l("Administrator"))]
+ROLE_CHOICES = [SelectChoice("student", _l("Student")),
+                SelectChoice("instructor", _l("Instructor")),
+                SelectChoice("admin", _l("Administrator"))]
 
 
 class NewUserForm(LmsForm):

@@ -1,0 +1,276 @@
+"""The one Markdown renderer: CommonMark + tables + strikethrough + furigana, sanitised.
+
+Course text is written by instructors and arrives inside uploaded packages, so it is
+treated as untrusted twice over: markdown-it runs with raw HTML *disabled* (``<b>`` in the
+source shows as the text ``<b>``), and its output is cleaned by nh3 against a short
+allowlist of tags, attributes and URL schemes.
+
+Furigana is written ``{漢字|かんじ}`` and becomes HTML ruby. It is an inline rule of the
+parser, not a regular expression over the source, so it never applies inside code spans
+or code blocks; ``\\{`` escapes it.
+
+Caching: parsing is the slow step, so the HTML that markdown-it produces is kept in a
+small LRU cache keyed by the SHA-256 of the source. That HTML does not depend on the
+caller: URL resolution (``resolve_url``, which depends on the module version and the
+viewer) and sanitising run on every call, which nh3 (Rust) does in microseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from urllib.parse import unquote, urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup, escape
+
+__all__ = ["plain_text", "render_markdown"]
+
+ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "em", "strong", "code",
+    "pre", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "figure", "figcaption", "del", "s", "ruby", "rt", "rp", "span", "div", "sup", "sub",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "rel"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "th": {"align"},
+    "td": {"align"},
+    "span": {"class", "lang"},
+    "div": {"class", "lang"},
+    "ruby": {"lang"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+EXTERNAL_REL = "noopener noreferrer"
+CACHE_SIZE = 512
+
+# Base and reading: non-empty, no braces, bars or line breaks.
+_FURIGANA_RE = re.compile(r"\{([^{}|\n]+)\|([^{}|\n]+)\}")
+_ALIGN_RE = re.compile(r"^text-align:\s*(left|right|center)$")
+
+
+# --- the parser -----------------------------------------------------------------
+
+
+def _furigana(state: StateInline, silent: bool) -> bool:
+    """Inline rule: ``{base|reading}`` -> a ``furigana`` token."""
+    if state.src[state.pos] != "{":
+        return False
+    match = _FURIGANA_RE.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    base, reading = match.group(1).strip(), match.group(2).strip()
+    if not base or not reading:
+        return False
+    if not silent:
+        token = state.push("furigana", "ruby", 0)
+        token.content = base
+        token.meta = {"reading": reading}
+        token.markup = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _table_align(state: StateCore) -> None:
+    """Core rule: table cells get ``align`` instead of the ``style`` nh3 would strip."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and "style" in token.attrs:
+            style = str(token.attrs.pop("style"))
+            match = _ALIGN_RE.match(style)
+            if match:
+                token.attrSet("align", match.group(1))
+
+
+def _is_external(url: str) -> bool:
+    lowered = url.strip().lower()
+    return lowered.startswith(("http://", "https://", "//"))
+
+
+class _Renderer(RendererHTML):
+    """HTML renderer with furigana, lazy images and ``rel`` on links to other sites."""
+
+    def furigana(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                 env: EnvType) -> str:
+        token = tokens[idx]
+        base, reading = escape(token.content), escape(token.meta["reading"])
+        return f"<ruby>{base}<rp>(</rp><rt>{reading}</rt><rp>)</rp></ruby>"
+
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                  env: EnvType) -> str:
+        token = tokens[idx]
+        if _is_external(str(token.attrGet("href") or "")):
+            token.attrSet("rel", EXTERNAL_REL)
+        return self.renderToken(tokens, idx, options, env)
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+              env: EnvType) -> str:
+        tokens[idx].attrSet("loading", "lazy")
+        return super().image(tokens, idx, options, env)
+
+    def renderInlineAsText(self, tokens: Sequence[Token] | None, options: OptionsDict,
+                           env: EnvType) -> str:
+        # Image alt text: furigana keeps its base text (the parent drops unknown tokens).
+        out = []
+        for token in tokens or []:
+            if token.type == "furigana":
+                out.append(token.content)
+            else:
+                out.append(super().renderInlineAsText([token], options, env))
+        return "".join(out)
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}, renderer_cls=_Renderer)
+    md.enable(["table", "strikethrough"])
+    md.inline.ruler.before("emphasis", "furigana", _furigana)
+    md.core.ruler.push("table_align", _table_align)
+    return md
+
+
+_md = _make_parser()
+
+
+# --- the cache of parsed HTML -----------------------------------------------------
+
+
+class _LruCache:
+    """A small thread-safe LRU map (functools.lru_cache would keep whole texts as keys)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: str) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_html_cache = _LruCache(CACHE_SIZE)
+
+
+def _unsanitised_html(text: str) -> str:
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    html = _html_cache.get(key)
+    if html is None:
+        html = _md.render(text)
+        _html_cache.put(key, html)
+    return html
+
+
+# --- public API -----------------------------------------------------------------------
+
+
+def _needs_resolving(url: str) -> bool:
+    """Relative URLs to package files: not absolute, mailto, '#anchor' or '/platform'."""
+    if not url or url.startswith(("#", "/", "\\")):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc
+
+
+def _for_resolver(url: str) -> str:
+    """markdown-it percent-encodes URLs; the resolver gets the path as the author wrote it
+    (query and fragment kept as they are)."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return unquote(url[:cut]) + url[cut:]
+
+
+def render_markdown(text: str, *, resolve_url: Callable[[str], str | None] | None = None
+                    ) -> Markup:
+    """Render Markdown to safe HTML (a ``Markup`` that templates will not escape again).
+
+    ``resolve_url(relative_path)`` is called for every relative image source and link
+    target (not absolute URLs, ``mailto:``, ``#anchors`` or root-relative ``/paths``) so
+    package files can point at their served URLs; it receives the path decoded (plus any
+    ``?query``/``#fragment``) and may return None to leave the URL unchanged. Links to
+    other sites get ``rel="noopener noreferrer"``; images load lazily. Raw HTML and
+    script URLs never survive.
+    """
+    html = _unsanitised_html(text or "")
+    errors: list[BaseException] = []
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if resolve_url is None or (tag, attribute) not in (("a", "href"), ("img", "src")):
+            return value
+        if not _needs_resolving(value):
+            return value
+        try:
+            resolved = resolve_url(_for_resolver(value))
+        except Exception as exc:  # nh3 would swallow it; re-raised below
+            errors.append(exc)
+            return value
+        # nh3 checks URL schemes before this filter runs: check the resolver's answer too.
+        if resolved is None or urlsplit(resolved).scheme.lower() not in ("", "http", "https"):
+            return value
+        return resolved
+
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute_filter if resolve_url is not None else None,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+        strip_comments=True,
+    )
+    if errors:
+        raise errors[0]
+    return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
+
+
+def plain_text(markdown: str) -> str:
+    """The visible text of a Markdown source, for search indexing.
+
+    Markup is dropped, furigana keeps its base text only (readings would match searches
+    for kana that are not on the page), image alt text and code are kept. Blocks are
+    separated by newlines.
+    """
+    lines: list[str] = []
+    for token in _md.parse(markdown or ""):
+        if token.type == "inline":
+            text = _inline_text(token.children or [])
+        elif token.type in ("code_block", "fence"):
+            text = token.content
+        else:
+            continue
+        text = text.strip()
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def _inline_text(tokens: Sequence[Token]) -> str:
+    out = []
+    for token in tokens:
+        if token.type in ("text", "text_special", "code_inline", "furigana"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif token.type == "image":
+            out.append(_inline_text(token.children or []))
+    return "".join(out)

@@ -1,0 +1,47 @@
+"""Template helpers for the item player: file URLs, Markdown, languages."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from lms.core.markdown import render_markdown
+
+VIDEO_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
+               ".ogv": "video/ogg", ".mov": "video/quicktime"}
+
+
+def item_file_url(version, path: str, download: bool = False) -> str:
+    """A URL for a file of the version's package, signed for the viewer."""
+    from lms.content.services import content_url
+
+    url = content_url(version, path, current_user)
+    return url + ("&" if "?" in url else "?") + "download=1" if download else url
+
+
+def item_markdown(version, text: str):
+    """Markdown rendered safely, relative links and images pointing into the package."""
+    return render_markdown(text or "", resolve_url=lambda path: item_file_url(version, path))
+
+
+def item_language(texts: dict | None) -> str:
+    """The language actually shown from a language dict (for the lang attribute)."""
+    locale = str(get_locale() or "en")
+    texts = texts or {}
+    for lang in (locale, "en"):
+        if texts.get(lang):
+            return lang
+    return next((k for k, v in texts.items() if v), locale)
+
+
+def video_type(path: str) -> str:
+    ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return VIDEO_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "video/mp4"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(item_file_url=item_file_url, item_markdown=item_markdown,
+                                 item_language=item_language, video_type=video_type)
