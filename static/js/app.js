@@ -13,3 +13,10 @@
     }
   }, true);
 })();
+
+// Sandboxed content frames keep the aspect ratio their package declares (no inline styles:
+// the page's CSP forbids them, the CSSOM is fine).
+document.querySelectorAll("iframe.content-frame[width][height]").forEach(function (frame) {
+  var w = parseInt(frame.getAttribute("width"), 10), h = parseInt(frame.getAttribute("height"), 10);
+  if (w > 0 && h > 0) { frame.style.aspectRatio = w + " / " + h; }
+});
