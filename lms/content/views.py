@@ -1,0 +1,68 @@
+"""``/content/<token>/<path>``: a package's files, sandboxed, for the holder of the token.
+
+No ``login_required``: a sandboxed frame sends no cookies with its sub-requests, so the
+signed token in the path is the credential (see ``content.services``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request, send_file
+
+from lms.content import bp, services
+
+SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads " \
+          "allow-pointer-lock"
+# Never allow-same-origin: the content must not share the platform's origin. Unity and
+# Godot builds need eval and WebAssembly compilation; both stay inside the sandbox.
+SOURCES = "default-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval' data: blob:"
+CACHE_OK = "private, max-age=3600"
+
+
+def content_security_policy() -> str:
+    """The CSP sent with every content response.
+
+    ``frame-ancestors`` is 'self'; when content has its own origin (CONTENT_ORIGIN), the
+    platform's origin must be allowed to frame it: give it as PLATFORM_ORIGIN.
+    """
+    ancestors = "'self'"
+    platform = current_app.config.get("PLATFORM_ORIGIN")
+    if current_app.config.get("CONTENT_ORIGIN") and platform:
+        ancestors += " " + platform.rstrip("/")
+    return f"{SANDBOX}; {SOURCES}; frame-ancestors {ancestors}"
+
+
+@bp.get("/<token>/<path:path>")
+def serve(token: str, path: str):
+    """Send one package file (GET and HEAD; Range requests answer 206 for video)."""
+    version, _user = services.resolve_token(token)
+    file_path = services.package_file(version, path)
+    download = request.args.get("download") == "1"
+    served = services.describe_file(file_path, download=download)
+    response = send_file(file_path, mimetype=served.content_type, conditional=True, etag=True)
+    # Exactly our type: send_file would add "; charset=utf-8" to every text type, which
+    # would override an HTML page's own <meta charset>.
+    response.headers["Content-Type"] = served.content_type
+    if served.encoding:
+        response.headers["Content-Encoding"] = served.encoding
+        response.vary.add("Accept-Encoding")
+    if served.attachment:
+        response.headers["Content-Disposition"] = services.content_disposition(file_path.name)
+    return response
+
+
+@bp.after_request
+def _sandbox_headers(response):
+    # Runs for error pages of this blueprint too (a 404 page is sandboxed like the rest).
+    # Set, not setdefault: lms.core.security only fills in what is still missing.
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy()
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cross-Origin-Resource-Policy"] = "same-site"
+    headers["Referrer-Policy"] = "no-referrer"
+    if response.status_code < 400:
+        headers["Cache-Control"] = CACHE_OK
+        headers.pop("Expires", None)
+    else:
+        # A 404 (expired link, access not yet granted) must not be remembered for an hour.
+        headers["Cache-Control"] = "no-store"
+    return response
