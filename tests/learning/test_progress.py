@@ -1,0 +1,134 @@
+"""Progress from events: idempotent, monotonic, and safe under concurrency."""
+
+import io
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.authoring import services as authoring
+from lms.authoring.models import Item
+from lms.catalog import services as catalog
+from lms.core.errors import ValidationError
+from lms.extensions import db
+from lms.learning import progress
+from lms.learning.models import CourseResult, ItemProgress, LearningEvent
+from tests.factories import make_course, module_zip
+
+
+@pytest.fixture
+def course_items(app, make_user):
+    """A course with a page, a video and a quiz; an enrolled student. Returns ids."""
+    student = make_user("student")
+    with app.app_context():
+        course = make_course("GD101")
+        authoring.import_package(course, io.BytesIO(module_zip("m1", [
+            ("intro", "page", "Intro"),
+            {"key": "clip", "kind": "video", "title": "Clip", "file": "media/clip.webm",
+             "required": False},
+            ("check", "quiz", "Check"),
+        ])), "m1.zip")
+        catalog.enroll(course, [db.session.merge(student)], source="admin")
+        items = {i.key: i.id for i in db.session.scalars(select(Item))}
+    return student, items
+
+
+def record(app, user, item_id, verb, **kw):
+    with app.app_context():
+        return progress.record(db.session.merge(user), db.session.get(Item, item_id), verb, **kw)
+
+
+def state(app, user, key):
+    with app.app_context():
+        row = db.session.scalar(select(ItemProgress).where(ItemProgress.user_id == user.id,
+                                                           ItemProgress.item_key == key))
+        return None if row is None else (row.completed, row.passed, row.best_score,
+                                         row.attempts, row.status)
+
+
+def test_resent_event_is_a_no_op(app, course_items):
+    student, items = course_items
+    event_id = str(uuid.uuid4())
+    first = record(app, student, items["check"], "scored", event_id=event_id, attempt=True,
+                   result={"score": {"scaled": 0.5}})
+    again = record(app, student, items["check"], "scored", event_id=event_id, attempt=True,
+                   result={"score": {"scaled": 0.5}})
+    assert first.stored and not again.stored
+    assert state(app, student, "check")[3] == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LearningEvent)) == 1
+
+
+def test_scores_never_go_down_and_a_pass_stays(app, course_items):
+    student, items = course_items
+    record(app, student, items["check"], "scored", attempt=True, result={"score": {"scaled": 0.4}})
+    assert state(app, student, "check")[:3] == (False, False, 40.0)
+    assert state(app, student, "check")[4] == "failed"
+    record(app, student, items["check"], "scored", attempt=True, result={"score": {"scaled": 0.9}})
+    record(app, student, items["check"], "scored", attempt=True, result={"score": {"scaled": 0.2}})
+    completed, passed, best, attempts, status = state(app, student, "check")
+    assert (completed, passed, best, attempts, status) == (True, True, 90.0, 3, "passed")
+
+
+def test_course_completes_with_a_weighted_result(app, course_items):
+    student, items = course_items
+    record(app, student, items["intro"], "experienced", result={"completion": True})
+    outcome = record(app, student, items["check"], "scored", result={"score": {"scaled": 0.8}})
+    assert outcome.course_completed
+    with app.app_context():
+        result = db.session.scalar(select(CourseResult))
+        # intro 100 (weight 1), clip not done 0 (weight 1), quiz 80 (weight 1)
+        assert result.score == pytest.approx(60.0)
+
+
+def test_bad_results_are_refused_with_reasons(app, course_items):
+    student, items = course_items
+    for bad, words in [({"score": {"scaled": 1.5}}, "from 0 to 1"),
+                       ({"success": "yes"}, "true or false"),
+                       ({"duration": "90 seconds"}, "ISO 8601"),
+                       ({"grade": "A"}, "Unknown result field")]:
+        with pytest.raises(ValidationError) as info:
+            record(app, student, items["check"], "scored", result=bad)
+        assert words in info.value.message
+    with pytest.raises(ValidationError):
+        record(app, student, items["check"], "danced")
+
+
+def test_time_spent_adds_up(app, course_items):
+    student, items = course_items
+    record(app, student, items["clip"], "progressed", result={"duration": "PT1M30S"},
+           resume={"position": 42.5})
+    record(app, student, items["clip"], "progressed", result={"duration": "PT30S"})
+    with app.app_context():
+        row = db.session.scalar(select(ItemProgress).where(ItemProgress.item_key == "clip"))
+        assert row.time_spent == 120 and row.resume == {"position": 42.5}
+
+
+def test_fifty_concurrent_updates_lose_nothing(app, course_items):
+    """50 threads, each its own connection, score the same quiz at once; exactly one of
+    them carries the top score and the pass. Nothing may be lost."""
+    student, items = course_items
+    scores = [i / 100 for i in range(1, 51)]  # 0.01 .. 0.50: all below the pass mark
+    scores[17] = 0.95  # one passing attempt, in the middle of the crowd
+    barrier = threading.Barrier(len(scores))
+    errors = []
+
+    def work(scaled):
+        try:
+            barrier.wait()
+            record(app, student, items["check"], "scored", attempt=True,
+                   result={"score": {"scaled": scaled}})
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in scores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    completed, passed, best, attempts, status = state(app, student, "check")
+    assert (completed, passed, best, attempts) == (True, True, 95.0, 50)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LearningEvent)) == 50
