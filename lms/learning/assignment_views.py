@@ -1,0 +1,3 @@
+"""Assignment submissions and the grading queue."""
+
+from lms.learning import bp  # noqa: F401
