@@ -12,7 +12,8 @@ from lms.core.errors import LmsError
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and scripts that sent JSON, get JSON errors; people get pages."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def _messages() -> dict[int, tuple[str, str]]:

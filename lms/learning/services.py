@@ -46,3 +46,64 @@ def neighbours(item: Item) -> tuple[Item | None, Item | None]:
     index = ids.index(item.id)
     return (flat[index - 1] if index > 0 else None,
             flat[index + 1] if index + 1 < len(flat) else None)
+
+
+# --- summaries with a constant number of queries ------------------------------------
+
+
+@dataclass
+class CourseSummary:
+    course: Course
+    total_required: int
+    done_required: int
+    next_item: Item | None
+    completed: bool
+
+    @property
+    def percent(self) -> int:
+        if not self.total_required:
+            return 100 if self.completed else 0
+        return round(100 * self.done_required / self.total_required)
+
+
+def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
+    """Progress summaries for ``courses``; the query count does not grow with their number."""
+    from lms.authoring.models import ItemSetting
+    from lms.authoring.services import effective_settings
+    from lms.learning.models import CourseResult, ItemProgress
+
+    if not courses:
+        return []
+    ids = [c.id for c in courses]
+    modules = db.session.scalars(
+        select(Module).where(Module.course_id.in_(ids), Module.current_version_id.is_not(None))
+        .options(selectinload(Module.current_version).selectinload(ModuleVersion.items))
+        .order_by(Module.course_id, Module.position, Module.id)).all()
+    overrides: dict[int, dict] = {}
+    for row in db.session.scalars(select(ItemSetting).where(
+            ItemSetting.module_id.in_([m.id for m in modules] or [0]))):
+        overrides.setdefault(row.module_id, {})[row.item_key] = row
+    done = {(p.module_id, p.item_key) for p in db.session.scalars(
+        select(ItemProgress).where(ItemProgress.user_id == user.id,
+                                   ItemProgress.course_id.in_(ids),
+                                   ItemProgress.completed.is_(True)))}
+    finished = set(db.session.scalars(select(CourseResult.course_id).where(
+        CourseResult.user_id == user.id, CourseResult.course_id.in_(ids))))
+    by_course: dict[int, list[Module]] = {}
+    for module in modules:
+        by_course.setdefault(module.course_id, []).append(module)
+    summaries = []
+    for course in courses:
+        total = count = 0
+        next_item = None
+        for module in by_course.get(course.id, []):
+            for item in module.current_version.items:
+                settings = effective_settings(item, overrides.get(module.id))
+                is_done = (module.id, item.key) in done
+                if settings.get("required", True):
+                    total += 1
+                    count += is_done
+                if not is_done and next_item is None:
+                    next_item = item
+        summaries.append(CourseSummary(course, total, count, next_item, course.id in finished))
+    return summaries

@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from lms.authoring.models import Item
 from lms.catalog import services as catalog
+from lms.core.errors import ValidationError
+from lms.core.forms import LmsForm
 from lms.extensions import db
-from lms.learning import bp, services
+from lms.learning import bp, progress, services
+from lms.learning.models import ItemProgress, Notification
+
+MAX_SECONDS_PER_EVENT = 600  # a heartbeat never claims more than ten minutes of study
+
+
+def _load_item(item_id: int) -> Item:
+    """The item, if the signed-in user may open it (404 otherwise: nothing leaks)."""
+    item = db.session.get(Item, item_id)
+    if item is None or not catalog.can_view(current_user, item.version.module.course):
+        abort(404)
+    return item
+
+
+def _is_learner(item: Item) -> bool:
+    """Only enrolled students' actions are recorded; instructors previewing leave no trace."""
+    return current_user.role == "student" and catalog.enrollment_of(
+        current_user, item.version.module.course) is not None
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    courses = catalog.my_courses(current_user) if current_user.role == "student" else []
-    teaching = catalog.taught_courses(current_user) if current_user.role == "instructor" else []
-    return render_template("learning/dashboard.html", courses=courses, teaching=teaching)
+    summaries, teaching = [], []
+    if current_user.role == "student":
+        summaries = services.progress_by_course(current_user, catalog.my_courses(current_user))
+    elif current_user.role == "instructor":
+        teaching = catalog.taught_courses(current_user)
+    unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None)))
+    return render_template("learning/dashboard.html", summaries=summaries, teaching=teaching,
+                           unread=unread)
 
 
 @bp.get("/courses/<code>")
@@ -26,26 +53,97 @@ def course(code: str):
     if not catalog.can_view(current_user, course):
         # Not enrolled: the catalogue page explains the course and how to join it.
         return redirect(url_for("catalog.course", code=code))
-    return render_template("learning/course.html", course=course,
-                           outline=services.course_outline(course),
+    states = progress.course_states(current_user.id, course)
+    summary = services.progress_by_course(current_user, [course])[0]
+    return render_template("learning/course.html", course=course, states=states,
+                           summary=summary, module_complete=progress.module_complete,
                            can_manage=catalog.can_manage(current_user, course))
 
 
 @bp.get("/items/<int:item_id>")
 @login_required
 def item(item_id: int):
-    item = db.session.get(Item, item_id)
-    if item is None:
-        abort(404)
-    course = item.version.module.course
-    if not catalog.can_view(current_user, course):
-        abort(404)
+    item = _load_item(item_id)
     current = services.current_item(item)
     if current is None:
         abort(404)
     if current.id != item.id:  # an old version's link: open the same item as it is now
         return redirect(url_for("learning.item", item_id=current.id))
+    module = item.version.module
+    state = db.session.scalar(select(ItemProgress).where(
+        ItemProgress.user_id == current_user.id, ItemProgress.module_id == module.id,
+        ItemProgress.item_key == item.key))
     previous, following = services.neighbours(item)
     return render_template("learning/item.html", item=item, version=item.version,
-                           module=item.version.module, course=course,
+                           module=module, course=module.course, state=state,
+                           learner=_is_learner(item), form=LmsForm(),
                            previous=previous, following=following)
+
+
+@bp.post("/items/<int:item_id>/done")
+@login_required
+def mark_done(item_id: int):
+    """'I have read this': completes a page (the button works without JavaScript)."""
+    item = _load_item(item_id)
+    if item.kind != "page":
+        abort(404)
+    if LmsForm().validate_on_submit() and _is_learner(item):
+        progress.record(current_user, item, "experienced", result={"completion": True})
+    following = services.neighbours(item)[1]
+    target = url_for("learning.item", item_id=following.id) if following else url_for(
+        "learning.course", code=item.version.module.course.code)
+    return redirect(target)
+
+
+@bp.post("/items/<int:item_id>/download")
+@login_required
+def download(item_id: int):
+    """Record the download of an asset, then send the browser to the file."""
+    from lms.learning.templating import item_file_url
+
+    item = _load_item(item_id)
+    if item.kind != "asset" or not item.entry:
+        abort(404)
+    if LmsForm().validate_on_submit() and _is_learner(item):
+        progress.record(current_user, item, "experienced", result={"completion": True})
+    return redirect(item_file_url(item.version, item.entry, download=True), code=303)
+
+
+@bp.post("/items/<int:item_id>/heartbeat")
+@login_required
+def heartbeat(item_id: int):
+    """Progress from the page's script (video position, time spent). JSON, CSRF header.
+
+    Body: {"id": uuid, "position": seconds, "watched": 0..1, "seconds": study time since
+    the last heartbeat}. A video completes when ``watched`` reaches its complete_at.
+    """
+    item = _load_item(item_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError(_("Send a JSON object."))
+    if not _is_learner(item):
+        return jsonify({"recorded": False}), 200
+    position = _number(body.get("position"), 0, 24 * 3600, "position")
+    watched = _number(body.get("watched"), 0, 1, "watched")
+    seconds = int(_number(body.get("seconds"), 0, MAX_SECONDS_PER_EVENT, "seconds") or 0)
+    result = {"duration": f"PT{seconds}S"} if seconds else None
+    complete_at = float((item.settings or {}).get("complete_at", 0.9))
+    if item.kind == "video" and watched is not None and watched >= complete_at:
+        result = {**(result or {}), "completion": True}
+        verb = "completed"
+    else:
+        verb = "progressed"
+    outcome = progress.record(
+        current_user, item, verb, result=result, event_id=body.get("id"),
+        resume={"position": position} if position is not None else None)
+    return jsonify({"recorded": outcome.stored,
+                    "completed": bool(outcome.progress and outcome.progress.completed)})
+
+
+def _number(value, low: float, high: float, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValidationError(_("'%(name)s' must be a number from %(low)s to %(high)s.",
+                                name=name, low=low, high=high))
+    return float(value)
