@@ -81,10 +81,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.authoring import bp as authoring_bp
     from lms.catalog import bp as catalog_bp
+    from lms.content import bp as content_bp
     from lms.learning import bp as learning_bp
     from lms.people import bp as people_bp
 
-    for bp in (auth_bp, people_bp, catalog_bp, authoring_bp, learning_bp, api_bp):
+    for bp in (auth_bp, people_bp, catalog_bp, authoring_bp, learning_bp, content_bp, api_bp):
         app.register_blueprint(bp)
 
     from flask import redirect, url_for

@@ -31,7 +31,7 @@ def content_security_policy() -> str:
     return f"{SANDBOX}; {SOURCES}; frame-ancestors {ancestors}"
 
 
-@bp.get("/<token>/<path:path>")
+@bp.get("/<token>/<path:path>", merge_slashes=False)
 def serve(token: str, path: str):
     """Send one package file (GET and HEAD; Range requests answer 206 for video)."""
     version, _user = services.resolve_token(token)
@@ -45,6 +45,8 @@ def serve(token: str, path: str):
     if served.encoding:
         response.headers["Content-Encoding"] = served.encoding
         response.vary.add("Accept-Encoding")
+    # send_file names every file (inline) in its own way; only downloads get a name, ours.
+    response.headers.pop("Content-Disposition", None)
     if served.attachment:
         response.headers["Content-Disposition"] = services.content_disposition(file_path.name)
     return response
@@ -57,7 +59,14 @@ def _sandbox_headers(response):
     headers = response.headers
     headers["Content-Security-Policy"] = content_security_policy()
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Cross-Origin-Resource-Policy"] = "same-site"
+    # A sandboxed frame has an opaque origin ("null"), so to the browser every file it
+    # loads from its own package is cross-origin: CORP same-site would block its <script>
+    # and <img> loads (ERR_BLOCKED_BY_RESPONSE.NotSameSite) and, without CORS, fetch()
+    # and XHR (how Unity loads .data and .wasm) fail. Both are safe to open here: the
+    # token in the URL is the only credential, never a cookie, and credentialed CORS
+    # requests stay refused ('*' excludes them).
+    headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    headers["Access-Control-Allow-Origin"] = "*"
     headers["Referrer-Policy"] = "no-referrer"
     if response.status_code < 400:
         headers["Cache-Control"] = CACHE_OK

@@ -51,7 +51,8 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTERNAL_REL = "noopener noreferrer"
-CACHE_SIZE = 512
+CACHE_SIZE = 512  # entries
+CACHE_MAX_CHARS = 32 * 1024 * 1024  # about 32-128 MB of HTML at most
 
 # Base and reading: non-empty, no braces, bars or line breaks.
 _FURIGANA_RE = re.compile(r"\{([^{}|\n]+)\|([^{}|\n]+)\}")
@@ -143,11 +144,13 @@ _md = _make_parser()
 
 
 class _LruCache:
-    """A small thread-safe LRU map (functools.lru_cache would keep whole texts as keys)."""
+    """A small thread-safe LRU map bounded by entry count and total characters (pages may
+    be up to 5 MB each; functools.lru_cache would also keep whole texts as keys)."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, max_chars: int):
+        self.size, self.max_chars = size, max_chars
         self._data: OrderedDict[str, str] = OrderedDict()
+        self._chars = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
@@ -158,18 +161,24 @@ class _LruCache:
             return value
 
     def put(self, key: str, value: str) -> None:
+        if len(value) > self.max_chars // 4:
+            return  # one huge page must not push everything else out
         with self._lock:
+            old = self._data.pop(key, None)
+            self._chars -= len(old) if old is not None else 0
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._chars += len(value)
+            while len(self._data) > self.size or self._chars > self.max_chars:
+                _key, evicted = self._data.popitem(last=False)
+                self._chars -= len(evicted)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._chars = 0
 
 
-_html_cache = _LruCache(CACHE_SIZE)
+_html_cache = _LruCache(CACHE_SIZE, CACHE_MAX_CHARS)
 
 
 def _unsanitised_html(text: str) -> str:
