@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import posixpath
 
 from flask import Flask
 from flask_babel import get_locale
@@ -22,9 +23,18 @@ def item_file_url(version, path: str, download: bool = False) -> str:
     return url + ("&" if "?" in url else "?") + "download=1" if download else url
 
 
-def item_markdown(version, text: str):
-    """Markdown rendered safely, relative links and images pointing into the package."""
-    return render_markdown(text or "", resolve_url=lambda path: item_file_url(version, path))
+def item_markdown(version, text: str, base: str | None = None):
+    """Markdown rendered safely; relative links and images point into the package,
+    resolved from the folder of ``base`` (the Markdown file's own path)."""
+    folder = posixpath.dirname(base or "")
+
+    def resolve(path: str):
+        target = posixpath.normpath(posixpath.join(folder, path))
+        if target.startswith("../") or target == "..":
+            return None  # outside the package: leave it as written (it will not load)
+        return item_file_url(version, target)
+
+    return render_markdown(text or "", resolve_url=resolve)
 
 
 def item_language(texts: dict | None) -> str:

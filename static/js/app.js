@@ -1,10 +1,6 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
-  // The language selector submits itself; the button stays for keyboard and no-JS users.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.requestSubmit(); });
-  });
   // IME-safe forms: Enter that confirms a kana-kanji conversion must never submit.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.isComposing || event.keyCode === 229)) {
