@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
@@ -221,16 +222,25 @@ def can_manage(user, course: Course) -> bool:
 
 
 def enrollment_of(user, course: Course) -> Enrollment | None:
+    """The user's current enrolment in the course (looked up once per request)."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(Enrollment).where(
-        Enrollment.course_id == course.id, Enrollment.user_id == user.id,
-        Enrollment.status != "withdrawn"))
+    cache = g.setdefault("_enrollments", {}) if has_request_context() else {}
+    key = (user.id, course.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(Enrollment).where(
+            Enrollment.course_id == course.id, Enrollment.user_id == user.id,
+            Enrollment.status != "withdrawn"))
+    return cache[key]
 
 
 def can_view(user, course: Course) -> bool:
     """Who may open a course's items: its students, its instructors, admins."""
-    return can_manage(user, course) or enrollment_of(user, course) is not None
+    if not user.is_authenticated:
+        return False
+    if user.role == "student":
+        return enrollment_of(user, course) is not None
+    return can_manage(user, course)
 
 
 # --- search ---------------------------------------------------------------------
@@ -319,6 +329,8 @@ def enroll(course: Course, users, *, source: str, term: str | None = None) -> li
             row.status, row.source = "active", source
             changed.append(row)
     db.session.commit()
+    if has_request_context():
+        g.pop("_enrollments", None)  # what this request looked up has changed
     return changed
 
 
@@ -352,6 +364,7 @@ def self_enroll(course: Course, user) -> Enrollment:
 def my_courses(user) -> list[Course]:
     return db.session.scalars(
         select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+        .options(selectinload(Course.provider))
         .where(Enrollment.user_id == user.id, Enrollment.status != "withdrawn")
         .order_by(Course.code)).all()
 

@@ -6,8 +6,9 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from lms.authoring.models import Item
+from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog import services as catalog
 from lms.core.errors import ValidationError
 from lms.core.forms import LmsForm
@@ -20,7 +21,8 @@ MAX_SECONDS_PER_EVENT = 600  # a heartbeat never claims more than ten minutes of
 
 def _load_item(item_id: int) -> Item:
     """The item, if the signed-in user may open it (404 otherwise: nothing leaks)."""
-    item = db.session.get(Item, item_id)
+    item = db.session.scalar(select(Item).where(Item.id == item_id).options(
+        joinedload(Item.version).joinedload(ModuleVersion.module).joinedload(Module.course)))
     if item is None or not catalog.can_view(current_user, item.version.module.course):
         abort(404)
     return item
