@@ -56,8 +56,19 @@ def role_label(role: str) -> str:
     return labels.get(role, role)
 
 
+def when(value, format: str = "medium") -> str:
+    """A UTC timestamp in the viewer's time zone, the zone named: '27 Nov 2026, 04:17
+    (Asia/Tashkent)'. Students and instructors live in different zones."""
+    from flask_babel import format_datetime, get_timezone
+
+    if value is None:
+        return ""
+    return f"{format_datetime(value, format)} ({get_timezone().zone})"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["pick"] = pick
+    app.jinja_env.filters["when"] = when
     app.jinja_env.globals.update(display_name=display_name, role_label=role_label)
 
     @app.context_processor
