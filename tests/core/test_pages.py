@@ -68,3 +68,25 @@ def test_secret_key_is_generated_once_into_instance(tmp_path):
     first = _instance_secret(path)
     assert len(first) == 64 and _instance_secret(path) == first
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_times_are_shown_in_the_viewers_zone_with_the_zone_named(app, make_user):
+    from datetime import UTC, datetime
+
+    from flask_login import login_user
+
+    from lms.auth.models import User
+    from lms.core.i18n import when
+    from lms.extensions import db
+
+    moment = datetime(2026, 12, 31, 14, 59, tzinfo=UTC)
+    for zone, expected in (("Asia/Tashkent", "7:59"), ("Asia/Tokyo", "11:59")):
+        user = make_user("student", email=f"{zone.split('/')[1].lower()}@x.example")
+        with app.test_request_context():
+            with app.app_context():
+                account = db.session.get(User, user.id)
+                account.timezone = zone
+                db.session.commit()
+                login_user(account)
+                text = when(moment)
+        assert expected in text and f"({zone})" in text
