@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
-from lms.catalog import views  # noqa: E402,F401
+from lms.catalog import reference_views, views  # noqa: E402,F401

@@ -30,6 +30,7 @@ from lms.core.i18n import pick
 from lms.extensions import db
 
 CATALOG_FORMAT = "kakehashi-catalog/1"
+RESERVED_CODES = {"admin", "new"}  # words the catalogue's own URLs use
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
@@ -124,6 +125,9 @@ def save_course(fields: CourseFields, course: Course | None = None) -> Course:
     problems = []
     if not _CODE_RE.match(fields.code or ""):
         problems.append(("code", _("Use 1-40 letters, digits, '.', '_' or '-'.")))
+    elif course is None and fields.code.lower() in RESERVED_CODES:
+        problems.append(("code", _("'%(code)s' is a reserved word; choose another code.",
+                                   code=fields.code)))
     elif course is None and db.session.scalar(select(Course.id).where(Course.code == fields.code)):
         raise Conflict(_("A course with the code %(code)s already exists.", code=fields.code))
     title = {k: v.strip() for k, v in (fields.title or {}).items() if isinstance(v, str) and v.strip()}
