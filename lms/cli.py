@@ -84,4 +84,6 @@ def import_course_command(path: Path):
 
 
 def register(app: Flask) -> None:
+    from lms.learning import cli as _learning_cli  # noqa: F401 - registers lms xapi-forward
+
     app.cli.add_command(lms_cli)

@@ -44,4 +44,12 @@ class Config:
     # Uploaded HTML/SCORM may be served from a separate host (e.g. https://content.example).
     CONTENT_ORIGIN = None
 
+    # The platform's public root URL (https://lms.jdu.uz): the root of xAPI activity IRIs
+    # and verification links. Falls back to the request's host where there is one.
+    PLATFORM_URL = None
+    # Optional forwarding of xAPI statements to an external Learning Record Store.
+    XAPI_LRS_URL = None
+    XAPI_LRS_USERNAME = None
+    XAPI_LRS_PASSWORD = None
+
     DEMO_PASSWORD = "kakehashi-demo-2026"  # noqa: S105 - demo data only, printed by `make run`

@@ -1,3 +1,66 @@
-"""Instructor views of a course: progress grid, stalled students, quiz item analysis."""
+"""Instructor views of a course: progress grid (and CSV), stalled students, quiz item
+analysis. Only the course's instructors and administrators; everyone else gets 404."""
 
-from lms.learning import bp  # noqa: F401
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, render_template, request, stream_with_context
+from flask_babel import get_timezone
+from flask_login import current_user, login_required
+
+from lms.catalog import services as catalog
+from lms.learning import bp, insights
+
+
+def _managed_course(code: str):
+    """Load the course and check access in one place: 404 unless the viewer manages it
+    (so other instructors cannot even learn that the course has students)."""
+    course = catalog.course_by_code(code)
+    if not catalog.can_manage(current_user, course):
+        abort(404)
+    return course
+
+
+@bp.get("/courses/<code>/progress")
+@login_required
+def progress_grid(code: str):
+    course = _managed_course(code)
+    sort = request.args.get("sort", "name")
+    days = request.args.get("days", insights.STALLED_DEFAULT_DAYS, type=int)
+    days = min(max(days or insights.STALLED_DEFAULT_DAYS, 1), 365)
+    grid = insights.progress_grid(course, sort=sort, page=request.args.get("page", 1, type=int))
+    stalled = insights.stalled_students(course, days, layout=grid.layout)
+    return render_template("learning/progress_grid.html", course=course, grid=grid,
+                           stalled=stalled, days=days, timezone=str(get_timezone()),
+                           cell_text=insights.cell_text, status_label=insights.status_label)
+
+
+@bp.get("/courses/<code>/progress.csv")
+@login_required
+def progress_csv(code: str):
+    course = _managed_course(code)
+    rows = insights.progress_csv_rows(course, request.args.get("sort", "name"))
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        yield "\ufeff"  # BOM: Excel (Japanese Windows in particular) then reads UTF-8
+        for row in rows:
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    filename = f"{course.code}-progress.csv"
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/courses/<code>/quizzes/<int:item_id>/analysis")
+@login_required
+def quiz_analysis(code: str, item_id: int):
+    course = _managed_course(code)
+    analysis = insights.quiz_analysis(course, insights.quiz_item(course, item_id))
+    return render_template("learning/quiz_analysis.html", course=course, analysis=analysis)
