@@ -52,6 +52,20 @@ def video_type(path: str) -> str:
     return VIDEO_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "video/mp4"
 
 
+def unread_notifications() -> int:
+    """How many notifications the signed-in user has not read (one query per request)."""
+    from flask import g
+
+    from lms.learning.notify import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    if "_unread" not in g:
+        g._unread = unread_count(current_user)
+    return g._unread
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(item_file_url=item_file_url, item_markdown=item_markdown,
-                                 item_language=item_language, video_type=video_type)
+                                 item_language=item_language, video_type=video_type,
+                                 unread_notifications=unread_notifications)

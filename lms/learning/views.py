@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.authoring.models import Item, Module, ModuleVersion
@@ -14,7 +14,7 @@ from lms.core.errors import ValidationError
 from lms.core.forms import LmsForm
 from lms.extensions import db
 from lms.learning import bp, progress, services
-from lms.learning.models import ItemProgress, Notification
+from lms.learning.models import ItemProgress
 
 MAX_SECONDS_PER_EVENT = 600  # a heartbeat never claims more than ten minutes of study
 
@@ -42,10 +42,7 @@ def dashboard():
         summaries = services.progress_by_course(current_user, catalog.my_courses(current_user))
     elif current_user.role == "instructor":
         teaching = catalog.taught_courses(current_user)
-    unread = db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None)))
-    return render_template("learning/dashboard.html", summaries=summaries, teaching=teaching,
-                           unread=unread)
+    return render_template("learning/dashboard.html", summaries=summaries, teaching=teaching)
 
 
 @bp.get("/courses/<code>")
