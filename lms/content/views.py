@@ -6,9 +6,10 @@ signed token in the path is the credential (see ``content.services``).
 
 from __future__ import annotations
 
-from flask import current_app, request, send_file
+from flask import request, send_file
 
 from lms.content import bp, services
+from lms.learning.scorm import sco_page
 
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads " \
           "allow-pointer-lock"
@@ -21,14 +22,12 @@ CACHE_OK = "private, max-age=3600"
 def content_security_policy() -> str:
     """The CSP sent with every content response.
 
-    ``frame-ancestors`` is 'self'; when content has its own origin (CONTENT_ORIGIN), the
-    platform's origin must be allowed to frame it: give it as PLATFORM_ORIGIN.
+    No ``frame-ancestors`` (and no X-Frame-Options, see lms.core.security): a package's
+    own pages frame each other, and inside the sandbox their parent has an opaque origin
+    that no ancestor list can name. Framing content is harmless: it runs sandboxed, sees
+    no cookies and can act for nobody; its URL token is its only credential.
     """
-    ancestors = "'self'"
-    platform = current_app.config.get("PLATFORM_ORIGIN")
-    if current_app.config.get("CONTENT_ORIGIN") and platform:
-        ancestors += " " + platform.rstrip("/")
-    return f"{SANDBOX}; {SOURCES}; frame-ancestors {ancestors}"
+    return f"{SANDBOX}; {SOURCES}"
 
 
 @bp.get("/<token>/<path:path>", merge_slashes=False)
@@ -38,6 +37,9 @@ def serve(token: str, path: str):
     file_path = services.package_file(version, path)
     download = request.args.get("download") == "1"
     served = services.describe_file(file_path, download=download)
+    # SCORM pages get the run-time API adapter's <script> (lms/learning/scorm.py).
+    if (page := sco_page(token, version, path, served)) is not None:
+        return page
     response = send_file(file_path, mimetype=served.content_type, conditional=True, etag=True)
     # Exactly our type: send_file would add "; charset=utf-8" to every text type, which
     # would override an HTML page's own <meta charset>.
@@ -69,7 +71,8 @@ def _sandbox_headers(response):
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Referrer-Policy"] = "no-referrer"
     if response.status_code < 400:
-        headers["Cache-Control"] = CACHE_OK
+        if headers.get("Cache-Control") != "no-store":  # state-carrying responses stay fresh
+            headers["Cache-Control"] = CACHE_OK
         headers.pop("Expires", None)
     else:
         # A 404 (expired link, access not yet granted) must not be remembered for an hour.

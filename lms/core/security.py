@@ -35,7 +35,8 @@ def register(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", content_security_policy())
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.blueprint != "content":  # sandboxed package pages frame each other
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if current_app.config.get("SESSION_COOKIE_SECURE"):

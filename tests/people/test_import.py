@@ -75,7 +75,7 @@ def test_missing_and_unknown_columns_are_named(client, login_as):
 
 def test_non_utf8_file_gets_advice(client, login_as):
     login_as("admin")
-    html = upload(client, "email,name\nx@y.example,Aliyev\n".encode() + b"\x82\xa0\n"
+    html = upload(client, b"email,name\nx@y.example,Aliyev\n" + b"\x82\xa0\n"
                   ).get_data(as_text=True)
     assert "CSV UTF-8" in html
 
