@@ -7,7 +7,8 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install install-test translations i18n-extract i18n-update lint clean
+.PHONY: run serve test install install-test translations i18n-extract i18n-update lint clean \
+	bench bench-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,14 +45,28 @@ serve: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Static checks (CI runs them before the suite): ruff, and bandit with no high-severity finding.
 lint: install-test
 	$(BIN)/ruff check lms tests
+	$(BIN)/bandit -q -r lms -lll
 
 i18n-extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project Kakehashi .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
+
+# Benchmarks (bench/; not part of the test run). SIZE=S|M|L; DATABASE_URL for PostgreSQL
+# (its database name must contain "bench": it is dropped and made again).
+SIZE ?= S
+BENCH_ARGS ?=
+
+bench-data: $(VENV)/.installed
+	$(BIN)/python bench/generate.py --size $(SIZE)
+
+# Generates SIZE data first when there is none; installs wrk from Debian when missing.
+bench: $(VENV)/.installed translations
+	$(BIN)/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -112,7 +112,7 @@ def _refuse_other_actor(actor, user) -> None:
         if isinstance(mbox, str) and mbox.strip().lower() == own_mbox:
             ok = True
         elif isinstance(sha1, str) and sha1.lower() == hashlib.sha1(  # noqa: S324 - xAPI's
-                own_mbox.encode()).hexdigest():
+                own_mbox.encode(), usedforsecurity=False).hexdigest():
             ok = True
         elif isinstance(account, dict) and str(account.get("name")) == str(user.id) and (
                 account.get("homePage") in (None, base)):

@@ -91,6 +91,69 @@ def _table_align(state: StateCore) -> None:
                 token.attrSet("align", match.group(1))
 
 
+def _auto_furigana(state: StateCore) -> None:
+    """Core rule: automatic furigana (``render_markdown(furigana=...)``) over text tokens.
+
+    Each inline block's text is analysed as one piece (context matters: 一日 reads
+    ついたち in 一月一日); readings land only on spans wholly inside one text token, so
+    code, link URLs, image alt text and explicit ``{base|reading}`` markup (which wins)
+    are never touched.
+    """
+    viewer = state.env.get("furigana") if isinstance(state.env, dict) else None
+    if viewer is None:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        pieces, ranges, in_autolink = [], {}, False
+        length = 0
+        for index, child in enumerate(block.children):
+            if child.type == "link_open" and child.markup == "autolink":
+                in_autolink = True
+            elif child.type == "link_close":
+                in_autolink = False
+            text = ""
+            if child.type == "text" and not in_autolink:
+                text = child.content
+                ranges[index] = (length, length + len(text))
+            elif child.type == "furigana":
+                text = child.content
+            elif child.type == "code_inline":
+                text = "\n"
+            pieces.append(text)
+            length += len(text)
+        if not ranges:
+            continue
+        found = viewer.spans("".join(pieces))
+        if not found:
+            continue
+        children = []
+        for index, child in enumerate(block.children):
+            if index not in ranges:
+                children.append(child)
+                continue
+            start, end = ranges[index]
+            inside = [s for s in found if s[0] >= start and s[1] <= end]
+            position = 0
+            for span_start, span_end, reading in inside:
+                a, b = span_start - start, span_end - start
+                if a > position:
+                    children.append(_text_token(child.content[position:a]))
+                token = Token("furigana", "ruby", 0)
+                token.content, token.meta = child.content[a:b], {"reading": reading}
+                children.append(token)
+                position = b
+            if position < len(child.content):
+                children.append(_text_token(child.content[position:]))
+        block.children = children
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 def _is_external(url: str) -> bool:
     lowered = url.strip().lower()
     return lowered.startswith(("http://", "https://", "//"))
@@ -103,6 +166,9 @@ class _Renderer(RendererHTML):
                  env: EnvType) -> str:
         token = tokens[idx]
         base, reading = escape(token.content), escape(token.meta["reading"])
+        viewer = (env or {}).get("furigana")
+        if viewer is not None and not viewer.shows(token.content):
+            return str(base)  # the viewer's setting hides this reading
         return f"<ruby>{base}<rp>(</rp><rt>{reading}</rt><rp>)</rp></ruby>"
 
     def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
@@ -134,6 +200,7 @@ def _make_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("emphasis", "furigana", _furigana)
     md.core.ruler.push("table_align", _table_align)
+    md.core.ruler.push("auto_furigana", _auto_furigana)
     return md
 
 
@@ -181,11 +248,13 @@ class _LruCache:
 _html_cache = _LruCache(CACHE_SIZE, CACHE_MAX_CHARS)
 
 
-def _unsanitised_html(text: str) -> str:
+def _unsanitised_html(text: str, furigana=None) -> str:
     key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if furigana is not None:
+        key += "|" + furigana.cache_key
     html = _html_cache.get(key)
     if html is None:
-        html = _md.render(text)
+        html = _md.render(text, {"furigana": furigana} if furigana is not None else None)
         _html_cache.put(key, html)
     return html
 
@@ -208,8 +277,8 @@ def _for_resolver(url: str) -> str:
     return unquote(url[:cut]) + url[cut:]
 
 
-def render_markdown(text: str, *, resolve_url: Callable[[str], str | None] | None = None
-                    ) -> Markup:
+def render_markdown(text: str, *, resolve_url: Callable[[str], str | None] | None = None,
+                    furigana=None) -> Markup:
     """Render Markdown to safe HTML (a ``Markup`` that templates will not escape again).
 
     ``resolve_url(relative_path)`` is called for every relative image source and link
@@ -218,8 +287,13 @@ def render_markdown(text: str, *, resolve_url: Callable[[str], str | None] | Non
     ``?query``/``#fragment``) and may return None to leave the URL unchanged. Links to
     other sites get ``rel="noopener noreferrer"``; images load lazily. Raw HTML and
     script URLs never survive.
+
+    ``furigana`` (optional; see ``lms.japanese.services.FuriganaView``) adds automatic
+    readings: an object with ``cache_key`` (str: the HTML is cached per key),
+    ``spans(text) -> [(start, end, reading)]`` and ``shows(base) -> bool`` (whether
+    this viewer sees a reading over ``base``, explicit markup included).
     """
-    html = _unsanitised_html(text or "")
+    html = _unsanitised_html(text or "", furigana)
     errors: list[BaseException] = []
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -249,7 +323,8 @@ def render_markdown(text: str, *, resolve_url: Callable[[str], str | None] | Non
     )
     if errors:
         raise errors[0]
-    return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
+    # Sanitised by nh3 just above.
+    return Markup(cleaned)  # noqa: S704 # nosec B704
 
 
 def plain_text(markdown: str) -> str:

@@ -339,9 +339,9 @@ def http_post(url: str, data: bytes, headers: dict, timeout: float = 30) -> int:
     if not url.lower().startswith(("http://", "https://")):
         raise ValueError(f"the LRS URL must be http(s): {url}")
     # The scheme is checked above: no file: or other surprises.
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 # nosec B310
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 # nosec B310
             response.read()
             return response.status
     except urllib.error.HTTPError as exc:
