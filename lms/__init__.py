@@ -52,7 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms import cli, errors
     from lms.core import security
     from lms.learning import templating
+    from lms.ops.logging import install_request_log
 
+    install_request_log(app)
     errors.register(app)
     security.register(app)
     templating.register(app)
@@ -82,10 +84,15 @@ def _register_blueprints(app: Flask) -> None:
     from lms.authoring import bp as authoring_bp
     from lms.catalog import bp as catalog_bp
     from lms.content import bp as content_bp
+    from lms.japanese import bp as japanese_bp
     from lms.learning import bp as learning_bp
+    from lms.ops import bp as ops_bp
     from lms.people import bp as people_bp
+    from lms.records import bp as records_bp
+    from lms.records import verify_bp
 
-    for bp in (auth_bp, people_bp, catalog_bp, authoring_bp, learning_bp, content_bp, api_bp):
+    for bp in (auth_bp, people_bp, catalog_bp, authoring_bp, learning_bp, content_bp,
+               records_bp, verify_bp, japanese_bp, api_bp, ops_bp):
         app.register_blueprint(bp)
 
     from flask import redirect, url_for

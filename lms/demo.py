@@ -10,7 +10,9 @@ from lms import PROJECT_ROOT
 from lms.auth import services as auth_services
 from lms.authoring import services as authoring_services
 from lms.catalog import services as catalog_services
+from lms.japanese.cli import load_demo_japanese
 from lms.people import services as people_services
+from lms.records.seed import load_demo_records
 
 COHORT = ("JDU-2026", "JDU Game Development 2026", 2026)
 
@@ -72,4 +74,6 @@ def load_demo(courses_dir: Path | None = None) -> str:
             for r in result.modules)
         lines.append(f"Course {result.course.code}: {versions}")
         catalog_services.enroll_cohort(result.course, cohort)
+    lines.append(load_demo_japanese())
+    lines.append(load_demo_records())
     return "\n".join(lines)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.api.errors import ApiError, error_response
@@ -66,6 +67,27 @@ def register(app: Flask) -> None:
         if exc.code and exc.code < 400:
             return exc
         return render_error(exc.code or 500)
+
+    def _database_unavailable(exc: Exception):
+        # The database is down or unreachable: a 503 page (JSON for the API), no traceback.
+        # The driver's own words only: SQLAlchemy's text would add the SQL and its values.
+        reason = (str(getattr(exc, "orig", None) or "") or type(exc).__name__).splitlines()[0]
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                         reason[:300])
+        from lms.extensions import db, login_manager
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001, S110 - the connection is already gone
+            pass
+        g._login_user = login_manager.anonymous_user()  # the page must not query again
+        response = app.make_response(render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for db_error in (sa_exc.OperationalError, sa_exc.InterfaceError,
+                     sa_exc.DisconnectionError, sa_exc.TimeoutError):
+        app.register_error_handler(db_error, _database_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

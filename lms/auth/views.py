@@ -104,9 +104,12 @@ def login():
 @login_required
 def logout():
     user = current_user._get_current_object()
+    locale = user.locale or session.get("locale")
     services.end_all_sessions(user)
     logout_user()
     session.clear()
+    if locale:  # the sign-in page stays in the language the person was using
+        session["locale"] = locale
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -278,7 +278,10 @@ def search_courses(filters: CourseFilters, page: int = 1, per_page: int = 24):
         stmt = stmt.where(Course.language == filters.language)
     query = fold(filters.q)[:100]
     if query:
-        stmt = stmt.where(_text_match(query))
+        from lms.japanese.search import content_match, refresh_content_index
+
+        refresh_content_index()  # course content too, not just titles
+        stmt = stmt.where(db.or_(_text_match(query), Course.id.in_(content_match(query))))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 

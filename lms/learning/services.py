@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog.models import Course
@@ -77,7 +77,7 @@ def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
     ids = [c.id for c in courses]
     modules = db.session.scalars(
         select(Module).where(Module.course_id.in_(ids), Module.current_version_id.is_not(None))
-        .options(selectinload(Module.current_version).selectinload(ModuleVersion.items))
+        .options(joinedload(Module.current_version).selectinload(ModuleVersion.items))
         .order_by(Module.course_id, Module.position, Module.id)).all()
     overrides: dict[int, dict] = {}
     for row in db.session.scalars(select(ItemSetting).where(

@@ -34,7 +34,9 @@ def item_markdown(version, text: str, base: str | None = None):
             return None  # outside the package: leave it as written (it will not load)
         return item_file_url(version, target)
 
-    return render_markdown(text or "", resolve_url=resolve)
+    from lms.japanese.services import viewer_furigana
+
+    return render_markdown(text or "", resolve_url=resolve, furigana=viewer_furigana(text))
 
 
 def item_language(texts: dict | None) -> str:

@@ -16,6 +16,7 @@ from lms.auth.models import User
 from lms.core.access import ROLES
 from lms.core.errors import Conflict, LmsError, ValidationError
 from lms.extensions import db
+from lms.japanese.names import reading_order
 from lms.people.models import Cohort
 
 CSV_COLUMNS = ("email", "name", "role", "name_ja", "name_kana", "student_number", "cohort",
@@ -47,7 +48,7 @@ def cohort_by_code(code: str) -> Cohort | None:
 
 
 def list_users(query: str = "", role: str | None = None, page: int = 1, per_page: int = 50):
-    stmt = select(User).order_by(User.name)
+    stmt = select(User).order_by(*reading_order())  # Japanese names by their kana reading
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if query:

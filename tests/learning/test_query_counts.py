@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import event, select
 
 from lms.authoring import services as authoring
-from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.catalog.models import Institution
 from lms.extensions import db

@@ -1,0 +1,548 @@
+"""Automatic furigana: SudachiPy readings, corrected by rules and an override table.
+
+Pipeline for one piece of text (no Markdown: the renderer hands over plain text):
+
+1. SudachiPy (SudachiDict-core, split mode C) splits it into words with readings;
+   katakana readings become hiragana.
+2. Override entries (the shipped glossary of game and animation terms and names, then the
+   admin-editable ``FuriganaOverride`` table, which wins) replace the reading of the
+   longest run of consecutive words whose surfaces spell an entry.
+3. Rules fix whole classes of reading errors the analyser makes word by word: numbers
+   with counters (三本 さんぼん, 十分 じゅっぷん after a time, 一日 ついたち in a date, Arabic
+   digits), 何 なに/なん, 中 じゅう/ちゅう after a noun, 曜日, and words whose everyday
+   reading differs from the dictionary's first one (明日 あした, 私 わたし, 日本 にほん).
+4. Each word's reading is aligned with its spelling so ruby goes over kanji only and
+   okurigana stays outside: 食べる -> 食(た)べる.
+
+The analyser is loaded once per process (lazily, under a lock); each thread gets its own
+tokenizer. Results are cached by the SHA-256 of the text and the override table's
+version, so unchanged text is never analysed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lms.japanese.numbers import COUNTERS, parse_number, read_number, read_with_counter
+
+DATA = Path(__file__).parent / "data"
+MAX_CHUNK = 4000  # characters per analyser call (SudachiPy refuses very long input)
+MAX_OVERRIDE_TOKENS = 8
+CACHE_ENTRIES = 4096
+
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_KANJI_RE = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002FFFF々〆ヶヵ]")
+_KANJI_ONLY = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002FFFF]")
+_KANA_RE = re.compile(r"[\u3041-\u309F\u30A0-\u30FFー]")
+
+
+def to_hiragana(text: str) -> str:
+    return text.translate(_KATA_TO_HIRA)
+
+
+def has_kanji(text: str) -> bool:
+    return bool(_KANJI_ONLY.search(text or ""))
+
+
+def is_kanji_like(ch: str) -> bool:
+    return bool(_KANJI_RE.match(ch))
+
+
+# --- the analyser: one per process ------------------------------------------------
+
+_dictionary = None
+_dictionary_lock = threading.Lock()
+_local = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer over the process's one dictionary (loaded on first use)."""
+    global _dictionary
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        if _dictionary is None:
+            with _dictionary_lock:
+                if _dictionary is None:
+                    from sudachipy import Dictionary
+
+                    _dictionary = Dictionary(dict="core")
+        tokenizer = _local.tokenizer = _dictionary.tokenizer()
+    return tokenizer
+
+
+def analyser_loaded() -> bool:
+    return _dictionary is not None
+
+
+# --- tokens -----------------------------------------------------------------------
+
+
+@dataclass
+class Word:
+    """One word after the rules: where it is, what it says and how it reads. ``parts``
+    are (text, reading or None) pieces whose readings go above kanji; None for pieces
+    shown without ruby (kana, digits, symbols)."""
+
+    start: int
+    end: int
+    surface: str
+    reading: str
+    pos: tuple = ()
+    fixed: bool = False  # set by an override: rules leave it alone
+    parts: list | None = None
+    source: str = "analyser"
+
+    def ruby_parts(self) -> list[tuple[str, str | None]]:
+        if self.parts is not None:
+            return self.parts
+        return align(self.surface, self.reading)
+
+
+def _chunks(text: str) -> Iterable[tuple[int, str]]:
+    """(offset, piece) pieces of at most MAX_CHUNK characters, cut at line or sentence ends."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + MAX_CHUNK)
+        if end < len(text):
+            cut = max(text.rfind("\n", start, end), text.rfind("。", start, end))
+            end = cut + 1 if cut > start else end
+        yield start, text[start:end]
+        start = end
+
+
+def _analyse(text: str) -> list[Word]:
+    from sudachipy import SplitMode
+
+    tokenizer = _tokenizer()
+    words: list[Word] = []
+    for offset, piece in _chunks(text):
+        for m in tokenizer.tokenize(piece, SplitMode.C):
+            surface = m.surface()
+            if not surface:
+                continue
+            reading = to_hiragana(m.reading_form() or surface)
+            if not (_KANA_RE.search(surface) or has_kanji(surface)):
+                reading = surface  # digits, Latin, symbols: read as written (rules may change)
+            elif not has_kanji(surface):
+                reading = to_hiragana(surface)  # kana words read as written (は stays は)
+            words.append(Word(offset + m.begin(), offset + m.end(), surface, reading,
+                              tuple(m.part_of_speech()[:2])))
+    return words
+
+
+# --- alignment: ruby over kanji only ------------------------------------------------
+
+
+def align(surface: str, reading: str) -> list[tuple[str, str | None]]:
+    """Split a word into pieces with the reading of each kanji run: 食べる/たべる ->
+    [(食, た), (べる, None)]. If the reading cannot be matched (irregular words,
+    symbols) the whole word gets the whole reading when it has a kanji."""
+    if not has_kanji(surface):
+        return [(surface, None)]
+    runs: list[tuple[str, bool]] = []
+    for ch in surface:
+        kanji = is_kanji_like(ch)
+        if runs and runs[-1][1] == kanji:
+            runs[-1] = (runs[-1][0] + ch, kanji)
+        else:
+            runs.append((ch, kanji))
+    if len(runs) == 1:
+        return [(surface, reading)]
+    pattern = "".join("(.+?)" if kanji else "(" + re.escape(to_hiragana(text)) + ")"
+                      for text, kanji in runs)
+    match = re.fullmatch(pattern, reading)
+    if match is None:
+        return [(surface, reading)]
+    return [(text, match.group(i + 1) if kanji else None)
+            for i, (text, kanji) in enumerate(runs)]
+
+
+# --- override entries ---------------------------------------------------------------
+
+
+def _read_tsv(path: Path) -> dict[str, str]:
+    entries = {}
+    if not path.exists():
+        return entries
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[0].strip() and cols[1].strip():
+            entries[unicodedata.normalize("NFC", cols[0].strip())] = to_hiragana(cols[1].strip())
+    return entries
+
+
+_glossary: dict[str, str] | None = None
+
+
+def glossary() -> dict[str, str]:
+    """The shipped glossary (data/glossary.tsv): game and animation terms and names."""
+    global _glossary
+    if _glossary is None:
+        _glossary = _read_tsv(DATA / "glossary.tsv")
+    return _glossary
+
+
+def _apply_overrides(words: list[Word], table: dict[str, str], source: str) -> list[Word]:
+    """Longest match over consecutive words: the run whose surfaces spell an entry gets its
+    reading and becomes one fixed word."""
+    if not table:
+        return words
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        best = None
+        joined = ""
+        for j in range(i, min(len(words), i + MAX_OVERRIDE_TOKENS)):
+            if j > i and words[j].start != words[j - 1].end:
+                break
+            joined += words[j].surface
+            if joined in table:
+                best = j
+        if best is None:
+            out.append(words[i])
+            i += 1
+            continue
+        surface = "".join(w.surface for w in words[i:best + 1])
+        out.append(Word(words[i].start, words[best].end, surface, table[surface],
+                        ("名詞", "固有名詞"), fixed=True, source=source))
+        i = best + 1
+    return out
+
+
+# --- rules ----------------------------------------------------------------------------
+
+# Everyday readings where the dictionary's first reading is the formal or rare one.
+EVERYDAY = {"明日": "あした", "私": "わたし", "日本": "にほん", "明後日": "あさって",
+            "何時": "なんじ", "私達": "わたしたち", "日本一": "にほんいち"}
+# Sudachi splits these; the pair reads as one word.
+PAIRS = {("一昨", "日"): "おととい", ("一昨", "年"): "おととし"}
+# 中 after these nouns means "throughout" (じゅう); after others, "in the middle of" (ちゅう).
+JUU_AFTER = {"今日", "明日", "一日", "今年", "今週", "今月", "一年", "一晩", "世界", "日本",
+             "国", "町", "家", "体", "夜", "年", "一週間", "夏休み", "冬休み", "学校", "部屋",
+             "会社", "一生", "今晩", "午前", "午後"}
+CHUU_AFTER = {"午前", "午後"}  # 午前中 ごぜんちゅう
+_MINUTES_AFTER = ("間", "前", "後", "ほど", "ぐらい", "くらい", "おき", "ごと", "以内", "以上",
+                  "遅れ", "待", "かか", "歩", "走", "しか", "も")
+_MA_VERBS = ("取", "と", "置", "お", "あけ", "空け", "持た", "もた", "詰め")
+_NAN_NEXT = ("だ", "で", "の", "と", "て", "な")
+
+
+def _is_numeral(word: Word) -> bool:
+    return (not word.fixed and word.pos[:2] == ("名詞", "数詞")
+            and parse_number(word.surface) is not None)
+
+
+def _date_context(words: list[Word], i: int) -> bool:
+    """Is the 日 after words[i] part of a date (一月一日, 毎月一日)?"""
+    before = words[i - 1].surface if i > 0 else ""
+    return before.endswith("月") or before in ("毎月", "今月", "来月", "先月", "月")
+
+
+def _merge_numbers(words: list[Word]) -> list[Word]:
+    """Numbers (consecutive numeral words, or 何) and the counter after them become one
+    word with the reading the rules give."""
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not _is_numeral(word) and not (word.surface == "何" and not word.fixed
+                                           and i + 1 < len(words)
+                                           and words[i + 1].surface in COUNTERS):
+            out.append(word)
+            i += 1
+            continue
+        j = i
+        if word.surface != "何":
+            while (j + 1 < len(words) and _is_numeral(words[j + 1])
+                   and words[j + 1].start == words[j].end):
+                j += 1
+        numeral = "".join(w.surface for w in words[i:j + 1])
+        value = None if numeral == "何" else parse_number(numeral)
+        if value is None and numeral != "何":
+            out.extend(words[i:j + 1])
+            i = j + 1
+            continue
+        counter = words[j + 1] if j + 1 < len(words) else None
+        arabic = not has_kanji(numeral)
+        if counter is not None and counter.start == words[j].end and not counter.fixed and (
+                counter.surface in COUNTERS):
+            date = counter.surface == "日" and _date_context(words, i)
+            if counter.surface == "日" and value == 1 and j + 2 < len(words) and (
+                    words[j + 2].surface == "中"):
+                date = False  # 一日中 いちにちじゅう
+            counted = read_with_counter(value, counter.surface, counter.reading, date=date)
+            surface = numeral + counter.surface
+            parts = None  # kanji numerals: aligned as one word (三本 さんぼん, 三つ みっ|つ)
+            if arabic and not has_kanji(counter.surface):
+                parts = [(surface, None)]
+            elif arabic and counted.fused:
+                parts = [(surface, counted.whole)]  # 1人 ひとり cannot be split
+            elif arabic:
+                parts = [(numeral, None), *align(counter.surface, counted.counter)]
+            out.append(Word(word.start, counter.end, surface, counted.whole, ("名詞", "数詞"),
+                            parts=parts, source="counter"))
+            i = j + 2
+            continue
+        reading = read_number(value) if value is not None else "なに"
+        parts = [(numeral, None)] if arabic else None
+        out.append(Word(word.start, words[j].end, numeral, reading, ("名詞", "数詞"),
+                        parts=parts, source="number"))
+        i = j + 1
+    return out
+
+
+_VOICED = str.maketrans("がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽ",
+                        "かきくけこさしすせそたちつてとはひふへほはひふへほ")
+_standalone: dict[str, str | None] = {}
+# What may follow a number and its counter as part of the same word.
+COUNTER_SUFFIXES = {"目", "間", "中", "後", "前", "半", "頃", "以上", "以内", "未満", "毎", "分"}
+# Numeral-and-counter words the analyser lists with a reading the counter rules fix
+# (一回 イチカイ); other numeral words (一番, 一緒, 一体, 十分) keep the dictionary's.
+SAFE_COUNTERS = {"回", "本", "匹", "杯", "冊", "個", "階", "足", "軒", "歳", "枚", "台", "点",
+                 "週間", "か月", "ヶ月", "円", "年", "時", "時間", "人", "日", "月", "分"}
+
+
+def _standalone_reading(surface: str) -> str | None:
+    """The reading the analyser gives a word written on its own (箱 はこ, not ばこ)."""
+    if surface not in _standalone:
+        from sudachipy import SplitMode
+
+        found = list(_tokenizer().tokenize(surface, SplitMode.C))
+        _standalone[surface] = (to_hiragana(found[0].reading_form())
+                                if len(found) == 1 and found[0].surface() == surface else None)
+    return _standalone[surface]
+
+
+_lookups: dict[str, frozenset] = {}
+
+
+def _dictionary_readings(surface: str) -> frozenset:
+    """Every reading the dictionary lists for a surface (箱: はこ, ばこ, ぱこ)."""
+    if surface not in _lookups:
+        _tokenizer()  # loads the dictionary
+        _lookups[surface] = frozenset(to_hiragana(m.reading_form())
+                                      for m in _dictionary.lookup(surface))
+    return _lookups[surface]
+
+
+def _joins_previous(prev: Word | None, word: Word) -> bool:
+    """Does ``word`` continue a compound with the word before it (so a voiced first sound,
+    rendaku, or a suffix reading is plausible)?"""
+    if prev is None or prev.end != word.start or not has_kanji(prev.surface):
+        return False
+    if prev.source in ("counter", "number"):
+        return word.surface in COUNTER_SUFFIXES  # 三日目, 二回目; not 二回|薬
+    return prev.pos[:1] in (("名詞",), ("接頭辞",))
+
+
+def _fix_rendaku(words: list[Word]) -> None:
+    """A word that starts a phrase does not take rendaku (箱の中: はこ, not ばこ) and is not
+    a suffix (雨 あめ, not う): read such words as they read on their own."""
+    for i, word in enumerate(words):
+        if word.fixed or not has_kanji(word.surface) or not word.reading:
+            continue
+        prev = words[i - 1] if i else None
+        voiced = word.reading[0] != word.reading[0].translate(_VOICED) and word.pos[:1] == (
+            "名詞",)
+        suffix = word.pos[:1] == ("接尾辞",)
+        if (voiced or suffix) and not _joins_previous(prev, word):
+            if voiced:
+                plain = word.reading[0].translate(_VOICED) + word.reading[1:]
+                if plain in _dictionary_readings(word.surface):
+                    word.reading, word.source = plain, "rule"
+            else:
+                alone = _standalone_reading(word.surface)
+                if alone:
+                    word.reading, word.source = alone, "rule"
+
+
+def _resplit(words: list[Word], text: str) -> list[Word]:
+    """Counters the analyser fused with what follows (一|日中|雨 for 一日中雨): cut after the
+    counter and analyse the rest of the sentence again; numeral-counter words it lists
+    with a wrong reading (一回 イチカイ) become numeral + counter for the rules."""
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        match = re.fullmatch(r"([〇一二三四五六七八九十百千万]+)(.+)", word.surface)
+        after_numeral = bool(out) and _is_numeral(out[-1]) and out[-1].end == word.start
+        if not word.fixed and match and match.group(2) in COUNTERS and (
+                word.pos[1:2] == ("固有名詞",) or after_numeral
+                or (match.group(2) in SAFE_COUNTERS and word.surface != "十分")):
+            n = len(match.group(1))
+            out.append(Word(word.start, word.start + n, match.group(1), "", ("名詞", "数詞")))
+            out.append(Word(word.start + n, word.end, match.group(2),
+                            COUNTERS[match.group(2)].plain, ("接尾辞", "名詞的")))
+            i += 1
+            continue
+        prev = out[-1] if out else None
+        if (prev is not None and _is_numeral(prev) and not word.fixed
+                and word.surface not in COUNTERS and prev.end == word.start):
+            counter = next((word.surface[:k] for k in range(len(word.surface) - 1, 0, -1)
+                            if word.surface[:k] in COUNTERS), None)
+            if counter:
+                cut = word.start + len(counter)
+                out.append(Word(word.start, cut, counter, COUNTERS[counter].plain,
+                                ("接尾辞", "名詞的")))
+                if word.surface[len(counter):].startswith("中"):  # 一日中: throughout
+                    out.append(Word(cut, cut + 1, "中", "じゅう", ("接尾辞", "名詞的")))
+                    cut += 1
+                stop = len(text)
+                for mark in "。\n！？!?":
+                    found = text.find(mark, cut)
+                    if found != -1:
+                        stop = min(stop, found)
+                rest = [Word(w.start + cut, w.end + cut, w.surface, w.reading, w.pos)
+                        for w in _analyse(text[cut:stop])]
+                tail = [w for w in words[i + 1:] if w.start >= stop]
+                out.extend(rest)
+                words = out + tail
+                i = len(out)
+                out = words[:i]
+                continue
+        out.append(word)
+        i += 1
+    return out
+
+
+def _apply_rules(words: list[Word], text: str) -> list[Word]:
+    words = _resplit(words, text)
+    # 十分 as one adverb (enough) is minutes after a time or before a time word.
+    for i, word in enumerate(words):
+        if word.surface == "十分" and not word.fixed:
+            before = words[i - 1].surface if i > 0 else ""
+            after = words[i + 1].surface if i + 1 < len(words) else ""
+            if before.endswith(("時", "時間")) or before in ("あと", "後", "約", "毎") or (
+                    after.startswith(_MINUTES_AFTER) and after not in ("で",)):
+                word.reading, word.source = "じゅっぷん", "counter"
+    words = _merge_numbers(words)
+    _fix_rendaku(words)
+    out: list[Word] = []
+    for i, word in enumerate(words):
+        prev = out[-1] if out else None
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if word.fixed:
+            out.append(word)
+            continue
+        if prev is not None and (prev.surface, word.surface) in PAIRS and not prev.fixed:
+            out[-1] = Word(prev.start, word.end, prev.surface + word.surface,
+                           PAIRS[(prev.surface, word.surface)], ("名詞", "普通名詞"),
+                           source="rule")
+            continue
+        if word.surface.startswith("描") and word.pos[:1] == ("動詞",) and (
+                word.reading.startswith("えが")):
+            word.reading = "か" + word.reading[2:]  # 絵を描く: かく (えがく is literary)
+        if word.surface in EVERYDAY:
+            word.reading, word.source = EVERYDAY[word.surface], "rule"
+        elif word.surface == "何" and word.source != "counter":
+            after = nxt.surface if nxt is not None and nxt.start == word.end else ""
+            word.reading = "なん" if after.startswith(_NAN_NEXT) or after == "です" else "なに"
+            word.source = "rule"
+        elif word.surface == "後" and prev is not None and prev.source == "counter" and (
+                prev.end == word.start):
+            word.reading = "ご"  # 三日後 みっかご, 十分後 じゅっぷんご
+        elif word.surface == "中" and prev is not None and prev.end == word.start and (
+                prev.pos[:1] == ("名詞",) or prev.source == "counter"):
+            if prev.surface in CHUU_AFTER:
+                word.reading = "ちゅう"
+            elif prev.surface in JUU_AFTER or prev.source == "counter":
+                word.reading = "じゅう"
+        elif word.surface == "日" and prev is not None and prev.surface.endswith("曜") and (
+                prev.end == word.start):
+            out[-1] = Word(prev.start, word.end, prev.surface + "日", prev.reading + "び",
+                           prev.pos, source="rule")
+            continue
+        elif word.surface == "間" and nxt is not None and nxt.surface in ("を", "が") and (
+                i + 2 < len(words) and words[i + 2].surface.startswith(_MA_VERBS + ("悪", "抜け"))):
+            word.reading = "ま"
+        out.append(word)
+    return out
+
+
+# --- the cache and the public entry point ---------------------------------------------------
+
+
+class _Cache:
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict[str, list[Word]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+
+
+_cache = _Cache(CACHE_ENTRIES)
+
+
+def analyse(text: str, overrides: dict[str, str] | None = None,
+            overrides_version: str = "") -> list[Word]:
+    """The words of ``text`` with corrected readings (cached by content hash + version).
+
+    ``overrides`` (surface -> reading) win over the glossary and the rules; pass the
+    table's ``overrides_version`` so cached results change when the table does.
+    """
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + overrides_version
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    _cache.misses += 1
+    words = _analyse(text)
+    if overrides:
+        words = _apply_overrides(words, overrides, "override")
+    words = _apply_overrides(words, glossary(), "glossary")
+    words = _apply_rules(words, text)
+    _cache.put(key, words)
+    return words
+
+
+def spans(words: list[Word]) -> list[tuple[int, int, str]]:
+    """Ruby spans (start, end, reading) over kanji: okurigana and kana stay outside."""
+    out = []
+    for word in words:
+        if not has_kanji(word.surface) and not word.parts:
+            continue
+        position = word.start
+        for text, reading in word.ruby_parts():
+            if reading and has_kanji(text) and reading != text and not has_kanji(reading):
+                out.append((position, position + len(text), reading))
+            position += len(text)
+    return out
+
+
+def tokens(words: list[Word]) -> list[dict]:
+    """Words as the API shows them: surface and hiragana reading."""
+    return [{"surface": w.surface, "reading": w.reading} for w in words]
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def cache_misses() -> int:
+    return _cache.misses

@@ -1,0 +1,106 @@
+"""Programme requirements per institution: what the degree audit checks."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.catalog.models import JLPT_LEVELS, Course, Institution, Program
+from lms.core.errors import NotFound, ValidationError
+from lms.extensions import db
+from lms.records import auditlog
+from lms.records.models import Requirement
+from lms.records.models.programmes import REQUIREMENT_KINDS
+from lms.records.writing import rollback_on_error
+
+
+@rollback_on_error
+def add_requirement(program: Program, institution: Institution, kind: str, actor, *,
+                    credits=None, category: str | None = None, course_code: str | None = None,
+                    jlpt_level: str | None = None) -> Requirement:
+    """Add one requirement line; the institution must be one of the programme's."""
+    problems = []
+    if not any(i.id == institution.id for i in program.institutions):
+        problems.append(("institution", _("%(inst)s does not award %(prog)s; add it to the "
+                                          "programme first.", inst=institution.code,
+                                          prog=program.code)))
+    if kind not in REQUIREMENT_KINDS:
+        problems.append(("kind", _("The kind must be one of: %(kinds)s.",
+                                   kinds=", ".join(REQUIREMENT_KINDS))))
+    amount = course = None
+    if kind in ("total", "category"):
+        try:
+            amount = Decimal(str(credits))
+            if amount <= 0 or amount > 1000:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            problems.append(("credits", _("Give the credits required, above 0.")))
+    if kind == "category" and not (category or "").strip():
+        problems.append(("category", _("Name the category (a track code such as "
+                                       "game-development, or a transfer's category).")))
+    if kind == "course":
+        course = db.session.scalar(select(Course).where(Course.code == (course_code or "")))
+        if course is None:
+            problems.append(("course", _("There is no course with the code %(code)s.",
+                                         code=course_code or "")))
+    if kind == "jlpt" and jlpt_level not in JLPT_LEVELS:
+        problems.append(("jlpt_level", _("The JLPT level must be one of N5, N4, N3, N2, N1.")))
+    if problems:
+        raise ValidationError(_("The requirement was not added: %(count)d problem(s).",
+                                count=len(problems)),
+                              details=[{"field": f, "message": m} for f, m in problems])
+    row = Requirement(program_id=program.id, institution_id=institution.id, kind=kind,
+                      credits=amount,
+                      category=((category or "").strip() or None) if kind == "category"
+                      else None,
+                      course_id=course.id if course else None,
+                      jlpt_level=jlpt_level if kind == "jlpt" else None, label={})
+    db.session.add(row)
+    db.session.flush()
+    auditlog.append(actor, "requirement.add", "requirement", row.id, _data(row, program,
+                                                                          institution))
+    db.session.commit()
+    return row
+
+
+@rollback_on_error
+def remove_requirement(requirement: Requirement, actor) -> None:
+    data = _data(requirement, requirement.program, requirement.institution)
+    ident = requirement.id
+    db.session.delete(requirement)
+    db.session.flush()
+    auditlog.append(actor, "requirement.remove", "requirement", ident, data)
+    db.session.commit()
+
+
+def _data(row: Requirement, program: Program, institution: Institution) -> dict:
+    return {"programme": program.code, "institution": institution.code, "kind": row.kind,
+            "credits": row.credits, "category": row.category, "course": row.course_id,
+            "jlpt_level": row.jlpt_level}
+
+
+def get_requirement(requirement_id: int) -> Requirement:
+    row = db.session.get(Requirement, requirement_id)
+    if row is None:
+        raise NotFound(_("There is no requirement %(id)s.", id=requirement_id))
+    return row
+
+
+def program_by_code(code: str) -> Program:
+    program = db.session.scalar(select(Program).where(Program.code == code))
+    if program is None:
+        raise NotFound(_("There is no programme with the code %(code)s.", code=code))
+    return program
+
+
+def institution_by_code(code: str) -> Institution:
+    institution = db.session.scalar(select(Institution).where(Institution.code == code))
+    if institution is None:
+        raise NotFound(_("There is no institution with the code %(code)s.", code=code))
+    return institution
+
+
+def programmes() -> list[Program]:
+    return db.session.scalars(select(Program).order_by(Program.code)).all()
