@@ -40,10 +40,13 @@ run: install
 WORKERS ?= 4
 serve: install
 	$(FLASK) db upgrade
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) app:app
 
+# Two runs: everything but the browser tests on both cores, then the browser tests alone
+# (Chromium, the live server and the page's own timing want the machine to themselves).
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 # Static checks (CI runs them before the suite): ruff, and bandit with no high-severity finding.
 lint: install-test

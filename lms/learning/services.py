@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog.models import Course
@@ -23,9 +23,20 @@ def course_outline(course: Course) -> list[OutlineModule]:
     """The course's modules in order, each with its current version's items (2 queries)."""
     modules = db.session.scalars(
         select(Module).where(Module.course_id == course.id, Module.current_version_id.is_not(None))
-        .options(selectinload(Module.current_version).selectinload(ModuleVersion.items))
+        .options(*outline_options())
         .order_by(Module.position, Module.id)).all()
     return [OutlineModule(m, m.current_version, list(m.current_version.items)) for m in modules]
+
+
+def outline_options():
+    """Load a module's current version and its items for lists and outlines, leaving out
+    the large JSON columns (page text, quiz questions, upload warnings) that lists never
+    show: they are loaded on first use for the one item a page opens."""
+    return (
+        joinedload(Module.current_version).defer(ModuleVersion.warnings)
+        .defer(ModuleVersion.changes)
+        .selectinload(ModuleVersion.items).defer(Item.content),
+    )
 
 
 def current_item(item: Item) -> Item | None:
@@ -77,7 +88,7 @@ def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
     ids = [c.id for c in courses]
     modules = db.session.scalars(
         select(Module).where(Module.course_id.in_(ids), Module.current_version_id.is_not(None))
-        .options(joinedload(Module.current_version).selectinload(ModuleVersion.items))
+        .options(*outline_options())
         .order_by(Module.course_id, Module.position, Module.id)).all()
     overrides: dict[int, dict] = {}
     for row in db.session.scalars(select(ItemSetting).where(
@@ -107,3 +118,21 @@ def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
                     next_item = item
         summaries.append(CourseSummary(course, total, count, next_item, course.id in finished))
     return summaries
+
+
+def summary_from_states(course: Course, states, user) -> CourseSummary:
+    """A CourseSummary from already loaded item states (progress.course_states)."""
+    from lms.learning.models import CourseResult
+
+    total = count = 0
+    next_item = None
+    for _module, items in states:
+        for state in items:
+            if state.settings.get("required", True):
+                total += 1
+                count += state.done
+            if not state.done and next_item is None:
+                next_item = state.item
+    finished = db.session.scalar(select(CourseResult.id).where(
+        CourseResult.user_id == user.id, CourseResult.course_id == course.id)) is not None
+    return CourseSummary(course, total, count, next_item, finished)

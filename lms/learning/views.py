@@ -53,10 +53,10 @@ def course(code: str):
         # Not enrolled: the catalogue page explains the course and how to join it.
         return redirect(url_for("catalog.course", code=code))
     states = progress.course_states(current_user.id, course)
-    summary = services.progress_by_course(current_user, [course])[0]
+    manager = current_user.role != "student" and catalog.can_manage(current_user, course)
     return render_template("learning/course.html", course=course, states=states,
-                           summary=summary, module_complete=progress.module_complete,
-                           can_manage=catalog.can_manage(current_user, course))
+                           summary=services.summary_from_states(course, states, current_user),
+                           module_complete=progress.module_complete, can_manage=manager)
 
 
 @bp.get("/items/<int:item_id>")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.auth import services as auth_services
 from lms.auth.models import User
@@ -48,7 +49,8 @@ def cohort_by_code(code: str) -> Cohort | None:
 
 
 def list_users(query: str = "", role: str | None = None, page: int = 1, per_page: int = 50):
-    stmt = select(User).order_by(*reading_order())  # Japanese names by their kana reading
+    stmt = (select(User).options(selectinload(User.cohort))
+            .order_by(*reading_order()))  # Japanese names by their kana reading
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if query:
