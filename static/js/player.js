@@ -32,9 +32,12 @@
   if (video) {
     var resumeAt = parseFloat(video.dataset.resume || "0");
     var completeAt = parseFloat(video.dataset.completeAt || "0.9");
-    video.addEventListener("loadedmetadata", function () {
+    var resume = function () {
       if (resumeAt > 0 && resumeAt < video.duration - 1) { video.currentTime = resumeAt; }
-    });
+      video.dataset.resumed = "yes";
+    };
+    // The metadata may have arrived before this deferred script ran.
+    if (video.readyState >= 1) { resume(); } else { video.addEventListener("loadedmetadata", resume); }
     var watched = function () {
       if (!video.duration) { return 0; }
       var total = 0;
