@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.auth import bp, services
 from lms.auth.forms import LanguageForm, LoginForm, PasswordForm, ProfileForm
 from lms.core.errors import LmsError
+from lms.core.security import is_local_path
 from lms.extensions import limiter, login_manager
 
 login_manager.login_view = "auth.login"
@@ -26,13 +25,8 @@ def _load_user(session_id: str):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\\"):
-        return default
-    return target
+    """Only local paths (``lms.core.security.is_local_path``), else ``default``."""
+    return target if is_local_path(target) else default
 
 
 def _account_key() -> str:

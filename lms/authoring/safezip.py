@@ -94,7 +94,8 @@ def extract_zip(
         raise FileExistsError(errno.EEXIST, "destination already exists", str(dest))
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, ValueError, EOFError) as err:
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as err:
+        # (NotImplementedError: a header asks for a zip version zipfile does not know)
         msg = _("the upload is not a zip file, or the zip is damaged (%(detail)s)", detail=err)
         raise _rejected(msg) from err
     with archive:

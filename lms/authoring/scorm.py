@@ -28,8 +28,12 @@ MAX_MANIFEST_BYTES = 10 * 1024 * 1024
 MAX_ITEM_DEPTH = 50
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ORIGIN = "http://package.invalid/root/"  # stand-in base: "../" past it leaves the package
-_EXPAT_ENCODINGS = {"utf-8", "utf-16", "iso-8859-1", "us-ascii"}
+_UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}  # read as they are (ASCII is UTF-8)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# Python codecs that are transformations, not character sets a manifest can be written in.
+_NOT_CHARSETS = {"unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"}
 _TIME_LIMIT_ACTIONS = {"exit,message", "exit,no message", "continue,message", "continue,no message"}
 
 
@@ -73,23 +77,34 @@ def _title(node: _Node) -> str:
 
 
 def _as_expat_input(data: bytes) -> bytes:
-    """Transcode manifests declared in encodings expat lacks (Shift_JIS, windows-1252 ...)."""
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data
+    """The manifest as UTF-8. The parser is told its input is UTF-8 and never decodes by
+    itself (pyexpat would run any Python codec a declaration names); a BOM, else the
+    declared encoding (Shift_JIS, windows-1252 ...), says how to read the file."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _utf8(data[len(bom) :], encoding)
+    if data.startswith((b"<\0", b"\0<")):  # UTF-16 without a BOM
+        return _utf8(data, "utf-16-le" if data[0] else "utf-16-be")
     match = _XML_DECL.match(data[:300])
-    if not match or match.group(1).decode().lower() in _EXPAT_ENCODINGS:
+    if not match or match.group(1).decode().lower() in _UTF8_NAMES:
         return data
-    encoding = match.group(1).decode()
+    return _utf8(data, match.group(1).decode())
+
+
+def _utf8(data: bytes, encoding: str) -> bytes:
     try:
-        text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
+        if codecs.lookup(encoding).name in _NOT_CHARSETS:
+            raise LookupError(encoding)
+        # (UnicodeError, not only UnicodeDecodeError: codecs such as punycode raise it,
+        # and decoded text may hold lone surrogates that UTF-8 cannot encode)
+        return data.decode(encoding).encode("utf-8")
+    except (LookupError, UnicodeError):
         message = _("imsmanifest.xml cannot be read as %(encoding)s text.", encoding=encoding)
         raise _XmlError(message, 1) from None
-    return (text[: match.start(1)] + "UTF-8" + text[match.end(1) :]).encode("utf-8")
 
 
 def _parse_xml(data: bytes, namespaces: bool) -> tuple[_Node, set[str]]:
-    parser = expat.ParserCreate(namespace_separator="}" if namespaces else None)
+    parser = expat.ParserCreate("UTF-8", namespace_separator="}" if namespaces else None)
     uris: set[str] = set()
     stack: list[_Node] = []
     top: list[_Node] = []
@@ -141,14 +156,21 @@ def _read_manifest(path: Path) -> tuple[_Node, set[str]]:
         )
     data = _as_expat_input(path.read_bytes())
     try:
-        return _parse_xml(data, namespaces=True)
-    except expat.ExpatError as exc:
-        error = exc
-        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]:
-            try:  # a prefix used without xmlns: we match by local name anyway
-                return _parse_xml(data, namespaces=False)
-            except expat.ExpatError as again:
-                error = again
+        try:
+            return _parse_xml(data, namespaces=True)
+        except expat.ExpatError as exc:
+            error = exc
+            if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]:
+                try:  # a prefix used without xmlns: we match by local name anyway
+                    return _parse_xml(data, namespaces=False)
+                except expat.ExpatError as again:
+                    error = again
+    except ValueError:
+        # pyexpat refuses some declared encodings itself (multi-byte ones after a BOM) and
+        # its single-byte decoders raise UnicodeDecodeError (a ValueError) on bad bytes.
+        message = _("imsmanifest.xml declares an encoding that does not match its bytes; "
+                    "save it as UTF-8.")
+        raise _XmlError(message, 1) from None
     reason = expat.ErrorString(error.code)
     raise _XmlError(
         _("imsmanifest.xml is not well-formed XML: %(error)s.", error=reason), error.lineno
@@ -217,7 +239,11 @@ def _describe(node: _Node) -> list[tuple[str, str]]:
             if children == "atLeastCount":
                 children = f"at least {(rule.attr('minimumCount') or '0').strip()}"
             elif children == "atLeastPercent":
-                children = f"at least {float(rule.attr('minimumPercent') or 0) * 100:g}%"
+                percent = (rule.attr("minimumPercent") or "0").strip()
+                try:
+                    children = f"at least {float(percent) * 100:g}%"
+                except ValueError:
+                    children = f"at least {percent} (minimumPercent)"
             conds = _conditions(rule.kid("rollupConditions"), "any")
             found.append((f"rollupRule ({action} if {children} children {conds})", low))
     elif low == "objectives":

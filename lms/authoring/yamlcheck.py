@@ -25,6 +25,9 @@ from lms.core.errors import Problem
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_YAML_BYTES = 1024 * 1024
 MAX_TEXT_BYTES = 5 * 1024 * 1024
+# Values the readers may visit, every alias (*name) expanded: about what a plain 1 MB file
+# holds, so aliases cannot multiply the work ("billion laughs").
+MAX_YAML_NODES = 200_000
 _TAG = "tag:yaml.org,2002:"
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _constructor = yaml.constructor.SafeConstructor()
@@ -151,8 +154,17 @@ class YamlFile:
         except yaml.YAMLError as err:
             self.problems.append(Problem(_("is not valid YAML: %(detail)s", detail=err), self.name))
             return None
+        except RecursionError:
+            self.problems.append(Problem(_("is nested too deeply to be read"), self.name))
+            return None
         if node is None:
             self.problems.append(Problem(_("the file is empty"), self.name))
+        elif expanded_size(node, MAX_YAML_NODES) is None:
+            self.problems.append(Problem(
+                _("its aliases (*name) refer to themselves or expand to more than %(max)d "
+                  "values; write the values out instead", max=MAX_YAML_NODES),
+                self.name, line_of(node)))
+            return None
         return node
 
     # -- readers: each returns ``default`` for a missing node and ``None`` on a problem --
@@ -371,6 +383,41 @@ class YamlFile:
             )
             return None
         return path
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def expanded_size(root: Node, limit: int) -> int | None:
+    """How many nodes a reader visits with every alias expanded, or ``None`` when that is
+    more than ``limit`` or endless (an alias inside the node it refers to). Each distinct
+    node is counted once, without recursion, so a bomb costs no more than its own size."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the path from the root to the node being counted
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, counted_children = stack.pop()
+        key = id(node)
+        if counted_children:
+            open_nodes.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > limit:
+                return None
+            sizes[key] = size
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) in open_nodes:
+                    return None
+                if id(child) not in sizes:
+                    stack.append((child, False))
+    return sizes[id(root)]
 
 
 def clean_relative_path(raw: str) -> str | None:

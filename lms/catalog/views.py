@@ -169,7 +169,7 @@ def enrollments(code: str):
                     abort(404)
                 added = services.enroll_cohort(course, cohort)
             else:
-                emails = form.emails.data.replace(",", "\n").split()
+                emails = (form.emails.data or "").replace(",", "\n").split()
                 added = services.enroll_by_emails(course, emails, source="admin")
         except LmsError as exc:
             flash(exc.message, "error")

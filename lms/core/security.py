@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, request
+
+
+def is_local_path(target: str | None) -> bool:
+    """A path on this site, safe to redirect to: no scheme, no host, no protocol-relative
+    or backslash tricks, and no control characters (browsers drop tabs and line breaks
+    from a Location, so "/\t/evil.example" would become "//evil.example")."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)
 
 
 def content_security_policy() -> str:

@@ -103,6 +103,10 @@ def link_deck(deck: Deck, course: Course | None, user) -> Deck:
 
     if user.role != "admin" and (course is None or not can_manage(user, course)):
         raise Forbidden(_("Only the course's instructors and administrators may do this."))
+    current = db.session.get(Course, deck.course_id) if deck.course_id else None
+    if user.role != "admin" and current is not None and not can_manage(user, current):
+        # The deck belongs to another course: moving it would take it from its students.
+        raise Forbidden(_("Only the course's instructors and administrators may do this."))
     deck.course_id = course.id if course else None
     db.session.commit()
     return deck

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
+from lms.content.services import content_disposition
 from lms.core.access import admin_required, role_required
 from lms.core.errors import LmsError
 from lms.extensions import db
@@ -122,11 +123,16 @@ def certifications():
 @bp.get("/certifications/<int:cert_id>/evidence")
 @login_required
 def evidence(cert_id: int):
-    cert = services.certification(cert_id)
+    cert = _certification(cert_id)
+    if current_user.id != cert.user_id and current_user.role != "admin":
+        abort(404)  # like a missing one: no telling others that the result exists
     path = services.evidence_file(cert, current_user)
     if not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=cert.evidence_name)
+    response = send_file(path, mimetype="application/octet-stream")
+    # RFC 5987 only: the student's file name never shapes the header itself.
+    response.headers["Content-Disposition"] = content_disposition(cert.evidence_name or "evidence")
+    return response
 
 
 @bp.get("/certifications/review")
@@ -178,7 +184,7 @@ def deck_list():
 @bp.get("/decks/<int:deck_id>")
 @login_required
 def deck(deck_id: int):
-    deck = decks.deck_by_id(deck_id)
+    deck = _deck(deck_id)
     if not decks.can_study(current_user, deck):
         abort(404)
     form = DeckLinkForm()
@@ -194,13 +200,37 @@ def deck(deck_id: int):
                            studying=deck.id in decks.studying(current_user))
 
 
+def _certification(cert_id: int):
+    """The JLPT result, or 404 with the same page as for one that is hidden."""
+    try:
+        return services.certification(cert_id)
+    except LmsError:
+        abort(404)
+
+
+def _deck(deck_id: int):
+    """The deck, or 404 with the same page as for one that is hidden."""
+    try:
+        return decks.deck_by_id(deck_id)
+    except LmsError:
+        abort(404)
+
+
+def _may_study(deck) -> bool:
+    """A deck the user may study or already studies; others answer 404 (a course's deck
+    stays hidden from students outside the course)."""
+    return deck.id in decks.studying(current_user) or decks.can_study(current_user, deck)
+
+
 @bp.post("/decks/<int:deck_id>/study")
 @login_required
 def start_deck(deck_id: int):
     form = DeckLinkForm()
     if not form.csrf_token.validate(form):
         abort(400)
-    deck = decks.deck_by_id(deck_id)
+    deck = _deck(deck_id)
+    if not _may_study(deck):
+        abort(404)
     if request.form.get("stop"):
         decks.stop_deck(current_user, deck)
         flash(_("The deck was removed from your reviews; your progress is kept."), "success")
@@ -216,7 +246,7 @@ def link_deck(deck_id: int):
     form.course.choices = []
     if not form.csrf_token.validate(form):
         abort(400)
-    deck = decks.deck_by_id(deck_id)
+    deck = _deck(deck_id)
     value = form.course.data
     course = db.session.get(Course, int(value)) if value and value.isdigit() else None
     decks.link_deck(deck, course, current_user)
@@ -261,7 +291,9 @@ def import_deck():
 @login_required
 def review():
     deck_id = request.args.get("deck", type=int)
-    deck = decks.deck_by_id(deck_id) if deck_id else None
+    deck = _deck(deck_id) if deck_id else None
+    if deck is not None and not _may_study(deck):
+        abort(404)
     return render_template("japanese/review.html", deck=deck)
 
 
@@ -286,7 +318,7 @@ def review_next():
 def review_answer(card_id: int):
     body = request.get_json(silent=True) or {}
     card = db.session.get(DeckCard, card_id)
-    if card is None:
+    if card is None or not _may_study(card.deck):
         abort(404)
     rating = body.get("rating")
     if not isinstance(rating, int):

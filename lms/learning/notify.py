@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 
 from lms.core.db import utcnow
 from lms.core.i18n import pick
+from lms.core.security import is_local_path
 from lms.extensions import db
 from lms.learning.models import Notification
 
@@ -217,9 +218,7 @@ def mark_read(notification: Notification) -> None:
 
 def safe_link(link: str | None) -> str | None:
     """Only paths inside the platform are followed (never another site)."""
-    if link and link.startswith("/") and not link.startswith(("//", "/\\")):
-        return link
-    return None
+    return link if is_local_path(link) else None
 
 
 # --- approaching deadlines ---------------------------------------------------------------

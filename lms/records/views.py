@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import User
 from lms.catalog.models import Institution, Program
+from lms.content.services import content_disposition
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
 from lms.core.i18n import pick
@@ -276,8 +277,7 @@ def _document(doc_id: str):
 @login_required
 def download_document(doc_id: str):
     doc = _document(doc_id)
-    return send_file(documents.stored_path(doc), mimetype=doc.content_type,
-                     as_attachment=True, download_name=doc.filename)
+    return _attachment(documents.stored_path(doc), doc.content_type, doc.filename)
 
 
 @bp.post("/documents/<doc_id>/revoke")
@@ -314,8 +314,15 @@ def evidence(record_id: int):
         path, mimetype = transfers.evidence_file(record)
     except LmsError:
         abort(404)
-    return send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=record.evidence_name or path.name)
+    return _attachment(path, mimetype, record.evidence_name or path.name)
+
+
+def _attachment(path, mimetype: str, filename: str):
+    """A download named as uploaded: the name only ever in RFC 5987 form, so quotes, line
+    breaks or direction overrides in it cannot shape the header."""
+    response = send_file(path, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    return response
 
 
 # --- the published key -------------------------------------------------------------

@@ -83,7 +83,8 @@ def test_reject_needs_a_reason_and_others_cannot_see_evidence(app, client, login
     other = make_user("student")
     other_client = app.test_client()
     login(other_client, other.email)
-    assert download(other_client, f"/japanese/certifications/{cert_id}/evidence")[0] == 403
+    # 404, as for a result that does not exist: others are not told that it does.
+    assert download(other_client, f"/japanese/certifications/{cert_id}/evidence")[0] == 404
     assert other_client.post(f"/japanese/certifications/{cert_id}/verify").status_code == 403
     admin = make_user("admin")
     admin_client = app.test_client()
