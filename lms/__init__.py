@@ -90,9 +90,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.people import bp as people_bp
     from lms.records import bp as records_bp
     from lms.records import verify_bp
+    from lms.reports import bp as reports_bp
 
     for bp in (auth_bp, people_bp, catalog_bp, authoring_bp, learning_bp, content_bp,
-               records_bp, verify_bp, japanese_bp, api_bp, ops_bp):
+               records_bp, verify_bp, japanese_bp, api_bp, ops_bp, reports_bp):
         app.register_blueprint(bp)
 
     from flask import redirect, url_for

@@ -87,5 +87,6 @@ def register(app: Flask) -> None:
     from lms.learning import cli as _learning_cli  # noqa: F401 - registers lms xapi-forward
     from lms.ops import cli as _ops_cli  # noqa: F401 - registers lms backup, lms restore
     from lms.records import cli as _records_cli  # noqa: F401 - registers lms records ...
+    from lms.reports import cli as _reports_cli  # noqa: F401 - registers lms report ...
 
     app.cli.add_command(lms_cli)

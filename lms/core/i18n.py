@@ -27,6 +27,11 @@ def select_locale() -> str:
     ]
 
 
+def current_language() -> str:
+    """The language of the page being rendered: 'en', 'ja', 'uz' or 'ru'."""
+    return str(get_locale() or "en").split("_")[0]
+
+
 def select_timezone() -> str:
     if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
