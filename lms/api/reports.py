@@ -14,6 +14,7 @@ from lms.api.auth import token_required
 from lms.api.errors import ApiError
 from lms.api.views import json_body
 from lms.catalog.models import Course, Program
+from lms.content.services import content_disposition
 from lms.extensions import db
 from lms.people.services import cohort_by_code
 from lms.records import documents
@@ -131,7 +132,7 @@ def get_report(doc_id: str):
 def report_file(doc_id: str):
     doc = _report_or_404(doc_id)
     response = Response(documents.document_bytes(doc), mimetype=doc.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{doc.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(doc.filename)
     response.headers["X-Content-SHA256"] = doc.sha256
     return response
 

@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.authoring.models import Module
 from lms.catalog.models import Course, Program
+from lms.content.services import content_disposition
 from lms.core.access import admin_required
 from lms.core.errors import LmsError, ValidationError
 from lms.core.i18n import current_language, pick
@@ -175,7 +176,7 @@ def export(fmt: str):
     except LmsError as exc:
         _flash_problems(exc)
         return redirect(url_for("reports.index", **request.args.to_dict()))
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = content_disposition(name)
     return response
 
 
@@ -398,5 +399,5 @@ def download(doc_id: str):
     except LmsError:
         abort(404)
     response = Response(documents.document_bytes(doc), mimetype=doc.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{doc.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(doc.filename)
     return response
