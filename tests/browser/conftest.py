@@ -63,3 +63,15 @@ def page(browser, live_server):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    # The development server behind `live_server` drops a streamed file unclosed when the
+    # browser aborts a request (navigating away while an image still loads); the garbage
+    # collector then warns in whichever test runs next. Production servers close it.
+    # Only that warning is let through, and only here.
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"))
+            item.add_marker(pytest.mark.filterwarnings(
+                "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"))
