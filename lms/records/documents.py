@@ -125,7 +125,12 @@ def signature_valid(doc: IssuedDocument) -> bool:
 
 
 def new_document_id() -> str:
-    return secrets.token_urlsafe(18)  # 144 random bits, 24 URL-safe characters
+    """144 random bits as 24 URL-safe characters that start with a letter or digit, so
+    the id can be typed as a command-line argument (a leading ``-`` reads as an option)."""
+    while True:
+        doc_id = secrets.token_urlsafe(18)
+        if doc_id[0].isalnum():
+            return doc_id
 
 
 def verification_url(doc_id: str) -> str:

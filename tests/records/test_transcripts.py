@@ -238,3 +238,11 @@ def test_missing_font_files_are_reported(app, world):
         from lms.records.models import IssuedDocument
 
         assert db.session.scalar(db.select(db.func.count()).select_from(IssuedDocument)) == 0
+
+
+def test_document_ids_can_be_typed_on_the_command_line():
+    """A document id is quoted in CLI commands (revoke, reissue): one starting with "-"
+    would be read as an option, so none does; they stay long and distinct."""
+    ids = [documents.new_document_id() for _ in range(3000)]
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{23}", doc_id) for doc_id in ids)
+    assert len(set(ids)) == len(ids)
