@@ -50,13 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from lms import cli, errors
-    from lms.core import security
+    from lms.core import pagecache, security, stamps  # noqa: F401 - stamps: write listeners
     from lms.learning import templating
     from lms.ops.logging import install_request_log
 
     install_request_log(app)
     errors.register(app)
     security.register(app)
+    pagecache.init_app(app)
     templating.register(app)
     cli.register(app)
     return app

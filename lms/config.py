@@ -52,4 +52,9 @@ class Config:
     XAPI_LRS_USERNAME = None
     XAPI_LRS_PASSWORD = None
 
+    # Per-worker cache of the student pages opened most (lms/core/pagecache.py): entries
+    # and the longest a page may live when only the clock moves; 0 seconds turns it off.
+    PAGE_CACHE_SECONDS = 30
+    PAGE_CACHE_ENTRIES = 2000
+
     DEMO_PASSWORD = "kakehashi-demo-2026"  # noqa: S105 - demo data only, printed by `make run`

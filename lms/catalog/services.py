@@ -12,7 +12,7 @@ import yaml
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import User
 from lms.catalog.models import (
@@ -211,7 +211,8 @@ def _credit(row, institution, amount):
 
 
 def course_by_code(code: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.code == code))
+    course = db.session.scalar(select(Course).where(Course.code == code)
+                               .options(joinedload(Course.provider)))
     if course is None:
         raise NotFound(_("There is no course with the code %(code)s.", code=code))
     return course
@@ -371,7 +372,7 @@ def self_enroll(course: Course, user) -> Enrollment:
 def my_courses(user) -> list[Course]:
     return db.session.scalars(
         select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-        .options(selectinload(Course.provider))
+        .options(joinedload(Course.provider))
         .where(Enrollment.user_id == user.id, Enrollment.status != "withdrawn")
         .order_by(Course.code)).all()
 

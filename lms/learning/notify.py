@@ -26,6 +26,7 @@ from flask_babel import force_locale, get_locale, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from lms.core import stamps
 from lms.core.db import utcnow
 from lms.core.i18n import pick
 from lms.core.security import is_local_path
@@ -206,6 +207,7 @@ def mark_all_read(user) -> int:
     """Mark every unread notification of ``user`` read; returns how many changed."""
     result = db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    stamps.touch_user(user.id)
     db.session.commit()
     return result.rowcount or 0
 

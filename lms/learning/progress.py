@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.authoring.models import Item, ItemSetting, Module
 from lms.authoring.services import effective_settings, item_overrides
+from lms.core import stamps
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, ValidationError
 from lms.extensions import db
@@ -186,6 +187,7 @@ def record(user, item: Item, verb: str, *, result: dict | None = None,
         },
     )
     db.session.execute(stmt)
+    stamps.touch_user(user.id)  # Core statements: the ORM listener does not see them
     course_completed = False
     if completed:
         course_completed = _complete_course_if_done(user, module.course)

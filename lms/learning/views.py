@@ -12,6 +12,7 @@ from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog import services as catalog
 from lms.core.errors import ValidationError
 from lms.core.forms import LmsForm
+from lms.core.pagecache import cached_page
 from lms.extensions import db
 from lms.learning import bp, progress, services
 from lms.learning.models import ItemProgress
@@ -36,6 +37,7 @@ def _is_learner(item: Item) -> bool:
 
 @bp.get("/")
 @login_required
+@cached_page
 def dashboard():
     summaries, teaching = [], []
     if current_user.role == "student":
@@ -47,6 +49,7 @@ def dashboard():
 
 @bp.get("/courses/<code>")
 @login_required
+@cached_page
 def course(code: str):
     course = catalog.course_by_code(code)
     if not catalog.can_view(current_user, course):
@@ -61,6 +64,7 @@ def course(code: str):
 
 @bp.get("/items/<int:item_id>")
 @login_required
+@cached_page
 def item(item_id: int):
     item = _load_item(item_id)
     current = services.current_item(item)

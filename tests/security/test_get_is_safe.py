@@ -12,8 +12,10 @@ from tests.security.world import ROLES
 
 GETS = [entry for entry in MATRIX if entry.method == "GET"]
 # Bookkeeping, not data: opening a notification marks it read, and a bearer token
-# remembers when it was last used.
-RECEIPTS = {"GET /learning/notifications/<int:notification_id>": {"notifications"}}
+# remembers when it was last used. A notification read moves its owner's page-cache
+# stamp, so the unread count on their cached pages is right.
+RECEIPTS = {"GET /learning/notifications/<int:notification_id>": {"notifications",
+                                                                  "page_stamps"}}
 TOKEN_USE = {"api_tokens"}
 
 

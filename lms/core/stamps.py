@@ -1,0 +1,103 @@
+"""Change stamps: one counter per user and one for everything shared (courses, modules,
+settings, cohorts...), bumped in the same transaction as the write, so a page rendered
+under the stamps it read can be reused until one of them moves (lms/core/pagecache.py).
+
+Every ORM write is classified after each flush: a row that belongs to a user (a
+``user_id`` column, or the User itself) bumps that user's stamp; any other row bumps
+the shared one, except the few tables no cached page shows (``IGNORED``). Core
+statements that bypass the ORM (the progress upserts) call ``touch_user`` themselves.
+Each scope is bumped at most once per transaction: the bump becomes visible together
+with the write at commit, which is all a reader needs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lms.extensions import db
+
+SHARED = "shared"
+# Written often and never shown on a cached page: they do not move any stamp.
+IGNORED = frozenset({"learning_events", "xapi_outbox", "audit_log", "api_tokens",
+                     "page_stamps", "issued_documents", "document_revocations"})
+_DONE = "page_stamps_done"
+
+
+class PageStamp(db.Model):
+    __tablename__ = "page_stamps"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)  # "shared", "user:<id>"
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def user_scope(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def read(user_id: int) -> tuple[int, int]:
+    """(shared stamp, this user's stamp) in one query; 0 for a scope never bumped."""
+    scopes = {SHARED: 0, user_scope(user_id): 0}
+    for scope, value in db.session.execute(
+            select(PageStamp.scope, PageStamp.value).where(PageStamp.scope.in_(scopes))):
+        scopes[scope] = value
+    return scopes[SHARED], scopes[user_scope(user_id)]
+
+
+def touch_user(user_id: int, session: Session | None = None) -> None:
+    """Bump a user's stamp in the current transaction (for writes made with Core)."""
+    _bump(session or db.session(), {user_scope(user_id)})
+
+
+def touch_shared(session: Session | None = None) -> None:
+    _bump(session or db.session(), {SHARED})
+
+
+def _bump(session: Session, scopes: set[str]) -> None:
+    done = session.info.setdefault(_DONE, set())
+    todo = sorted(scopes - done)  # one order everywhere: no lock-order deadlocks
+    if not todo:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(PageStamp.__table__).values([{"scope": s, "value": 1} for s in todo])
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope"], set_={"value": PageStamp.__table__.c.value + 1})
+    connection.execute(statement)
+    done.update(todo)
+
+
+def _scopes_of(instance) -> set[str]:
+    table = getattr(instance, "__tablename__", None)
+    if table in IGNORED:
+        return set()
+    if table == "users":
+        scopes = {user_scope(instance.id)}
+        if instance.role != "student":  # instructors' names show on students' pages
+            scopes.add(SHARED)
+        return scopes
+    user_id = getattr(instance, "user_id", None)
+    if isinstance(user_id, int):
+        return {user_scope(user_id)}
+    return {SHARED}
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    scopes: set[str] = set()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if instance in session.dirty and not session.is_modified(instance):
+            continue
+        scopes |= _scopes_of(instance)
+    if scopes:
+        _bump(session, scopes)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session, transaction):
+    # Any end, a savepoint's too: a rolled-back savepoint may have taken a bump with it,
+    # and bumping again later in the same transaction costs one more increment.
+    session.info.pop(_DONE, None)
