@@ -350,6 +350,11 @@ def sign_in(port: int, plan: dict) -> None:
                    and v.startswith("kakehashi_session=")]
         if status != 302 or not session:
             raise SystemExit(f"sign-in of {email} failed ({status})")
+        # Follow the redirect as a browser does: the first page after sign-in gives the
+        # session its CSRF token (a new cookie), which every later request then carries.
+        status, headers, _ = fetch(port, "GET", "/learning/", {"Cookie": session[0]})
+        session = [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie"
+                   and v.startswith("kakehashi_session=")] or session
         cookies[email] = session[0]
     for s in plan["students"]:
         status, _, body = fetch(port, "POST", "/api/v1/auth/token", {

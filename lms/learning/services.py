@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+from cachetools import LRUCache
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -11,21 +14,77 @@ from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog.models import Course
 from lms.extensions import db
 
+_OUTLINES = "kakehashi_version_outlines"
+_OUTLINES_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """An item as outlines and progress summaries show it: the columns they read, without
+    the page text or quiz questions. A published version's items never change, so these
+    are kept per version id for the life of the worker (``version_items``). Read only."""
+
+    id: int
+    version_id: int
+    key: str
+    kind: str
+    position: int
+    title: dict
+    required: bool
+    weight: float
+    settings: dict
+    entry: str | None
+
+
+_OUTLINE_COLUMNS = (Item.id, Item.version_id, Item.key, Item.kind, Item.position, Item.title,
+                    Item.required, Item.weight, Item.settings, Item.entry)
+
+
+def version_items(version_ids) -> dict[int, tuple[OutlineItem, ...]]:
+    """The items of each version in order; one query for the versions not yet kept."""
+    cache = current_app.extensions.get(_OUTLINES)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_OUTLINES, LRUCache(maxsize=20000))
+    wanted = list(dict.fromkeys(version_ids))
+    with _OUTLINES_LOCK:
+        found = {v: cache[v] for v in wanted if v in cache}
+    missing = [v for v in wanted if v not in found]
+    if missing:
+        loaded: dict[int, list[OutlineItem]] = {v: [] for v in missing}
+        for row in db.session.execute(select(*_OUTLINE_COLUMNS).where(
+                Item.version_id.in_(missing)).order_by(Item.version_id, Item.position)):
+            loaded[row.version_id].append(OutlineItem(*row))
+        with _OUTLINES_LOCK:
+            for version_id, items in loaded.items():
+                found[version_id] = cache[version_id] = tuple(items)
+    return found
+
 
 @dataclass
 class OutlineModule:
     module: Module
     version: ModuleVersion
-    items: list[Item]
+    items: list[OutlineItem]
+
+
+def current_modules(course_ids: list[int]) -> list[Module]:
+    """The courses' modules that have a published version, in course order, each with its
+    current version (its large JSON columns left unloaded)."""
+    return db.session.scalars(
+        select(Module).where(Module.course_id.in_(course_ids),
+                             Module.current_version_id.is_not(None))
+        .options(joinedload(Module.current_version).defer(ModuleVersion.warnings)
+                 .defer(ModuleVersion.changes))
+        .order_by(Module.course_id, Module.position, Module.id)).all()
 
 
 def course_outline(course: Course) -> list[OutlineModule]:
-    """The course's modules in order, each with its current version's items (2 queries)."""
-    modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.current_version_id.is_not(None))
-        .options(*outline_options())
-        .order_by(Module.position, Module.id)).all()
-    return [OutlineModule(m, m.current_version, list(m.current_version.items)) for m in modules]
+    """The course's modules in order, each with its current version's items (1 query, and
+    one more for versions this worker has not seen yet)."""
+    modules = current_modules([course.id])
+    items = version_items(m.current_version_id for m in modules)
+    return [OutlineModule(m, m.current_version, list(items[m.current_version_id]))
+            for m in modules]
 
 
 def outline_options():
@@ -67,7 +126,7 @@ class CourseSummary:
     course: Course
     total_required: int
     done_required: int
-    next_item: Item | None
+    next_item: OutlineItem | None
     completed: bool
 
     @property
@@ -86,18 +145,16 @@ def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
     if not courses:
         return []
     ids = [c.id for c in courses]
-    modules = db.session.scalars(
-        select(Module).where(Module.course_id.in_(ids), Module.current_version_id.is_not(None))
-        .options(*outline_options())
-        .order_by(Module.course_id, Module.position, Module.id)).all()
+    modules = current_modules(ids)
+    items = version_items(m.current_version_id for m in modules)
     overrides: dict[int, dict] = {}
     for row in db.session.scalars(select(ItemSetting).where(
             ItemSetting.module_id.in_([m.id for m in modules] or [0]))):
         overrides.setdefault(row.module_id, {})[row.item_key] = row
-    done = {(p.module_id, p.item_key) for p in db.session.scalars(
-        select(ItemProgress).where(ItemProgress.user_id == user.id,
-                                   ItemProgress.course_id.in_(ids),
-                                   ItemProgress.completed.is_(True)))}
+    done = {(module_id, key) for module_id, key in db.session.execute(
+        select(ItemProgress.module_id, ItemProgress.item_key).where(
+            ItemProgress.user_id == user.id, ItemProgress.course_id.in_(ids),
+            ItemProgress.completed.is_(True)))}
     finished = set(db.session.scalars(select(CourseResult.course_id).where(
         CourseResult.user_id == user.id, CourseResult.course_id.in_(ids))))
     by_course: dict[int, list[Module]] = {}
@@ -108,7 +165,7 @@ def progress_by_course(user, courses: list[Course]) -> list[CourseSummary]:
         total = count = 0
         next_item = None
         for module in by_course.get(course.id, []):
-            for item in module.current_version.items:
+            for item in items[module.current_version_id]:
                 settings = effective_settings(item, overrides.get(module.id))
                 is_done = (module.id, item.key) in done
                 if settings.get("required", True):
