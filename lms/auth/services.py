@@ -17,8 +17,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import ApiToken, User
+from lms.core import stamps
 from lms.core.access import ROLES
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, ValidationError
@@ -221,7 +223,7 @@ def load_session_user(session_id: str) -> User | None:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = stamps.load_user(user_id)  # with the page-cache stamps, in one query
     if user is None or user.session_version != version or not user.active:
         return None
     return user
@@ -252,7 +254,8 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     """The user a valid (unexpired, unrevoked) bearer token belongs to, else None."""
     if not token or len(token) > 200:
         return None
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    record = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user)).where(
+        ApiToken.token_hash == _token_digest(token)))  # token and user: one query
     now = utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None

@@ -61,8 +61,10 @@ def cache_of(app) -> PageCache | None:
 
 
 def _key() -> tuple:
-    generate_csrf()  # the page carries the session's token: make sure it exists first
-    csrf = session.get("csrf_token") or ""
+    csrf = session.get("csrf_token")
+    if csrf is None:  # the page carries the session's token: make sure it exists first
+        generate_csrf()
+        csrf = session.get("csrf_token") or ""
     return (request.endpoint, request.full_path, current_user.id, current_language(),
             hashlib.blake2b(csrf.encode(), digest_size=8).digest(),
             *stamps.read(current_user.id))

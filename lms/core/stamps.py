@@ -12,6 +12,7 @@ with the write at commit, which is all a reader needs.
 
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,8 +38,27 @@ def user_scope(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def load_user(user_id: int):
+    """The User with the id, reading the stamps in the same query (they are kept for this
+    request's ``read``): the signed-in user and the page cache key cost one round trip."""
+    from lms.auth.models import User
+
+    table = PageStamp.__table__
+    shared = select(table.c.value).where(table.c.scope == SHARED).scalar_subquery()
+    mine = select(table.c.value).where(table.c.scope == user_scope(user_id)).scalar_subquery()
+    row = db.session.execute(select(User, shared, mine).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    if has_request_context():
+        g.page_stamps = (user_id, (row[1] or 0, row[2] or 0))
+    return row[0]
+
+
 def read(user_id: int) -> tuple[int, int]:
     """(shared stamp, this user's stamp) in one query; 0 for a scope never bumped."""
+    known = g.get("page_stamps") if has_request_context() else None
+    if known and known[0] == user_id:
+        return known[1]
     scopes = {SHARED: 0, user_scope(user_id): 0}
     for scope, value in db.session.execute(
             select(PageStamp.scope, PageStamp.value).where(PageStamp.scope.in_(scopes))):
@@ -68,6 +88,8 @@ def _bump(session: Session, scopes: set[str]) -> None:
         index_elements=["scope"], set_={"value": PageStamp.__table__.c.value + 1})
     connection.execute(statement)
     done.update(todo)
+    if has_request_context():
+        g.pop("page_stamps", None)  # what was read before this write is out of date
 
 
 def _scopes_of(instance) -> set[str]:

@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from lms import create_app
 from lms.authoring import services as authoring
 from lms.authoring.models import Item
 from lms.catalog import services as catalog
@@ -15,7 +16,6 @@ from lms.core import pagecache, stamps
 from lms.extensions import db
 from lms.learning import progress
 from lms.learning.models import Notification
-from lms import create_app
 from tests.conftest import base_config, login
 from tests.factories import make_course, module_zip
 
