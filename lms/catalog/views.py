@@ -13,12 +13,14 @@ from lms.catalog.models import COURSE_LANGUAGES, JLPT_LEVELS, Course, Institutio
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
 from lms.core.i18n import pick
+from lms.core.pagecache import cached_page
 from lms.extensions import db
 from lms.people.models import Cohort
 
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     filters = services.CourseFilters(
         q=request.args.get("q", "")[:100],
@@ -36,6 +38,7 @@ def index():
 
 @bp.get("/<code>")
 @login_required
+@cached_page
 def course(code: str):
     course = services.course_by_code(code)
     if not course.published and not services.can_manage(current_user, course):

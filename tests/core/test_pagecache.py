@@ -126,3 +126,16 @@ def test_pages_of_one_user_are_never_served_to_another(app, school):
 def test_a_zero_lifetime_turns_the_cache_off(database_url, tmp_path):
     app = create_app({**base_config(database_url, tmp_path), "PAGE_CACHE_SECONDS": 0})
     assert pagecache.cache_of(app) is None
+
+
+def test_the_catalogue_shows_a_new_course_and_my_enrolment_at_once(app, school):
+    a, _b, _items = school
+    client = signed_in(app, a)
+    assert "Course ZEN1" not in client.get("/catalog/?q=ZEN1").get_data(as_text=True)
+    with app.app_context():
+        make_course("ZEN1", self_enroll=True)
+    assert "Course ZEN1" in client.get("/catalog/?q=ZEN1").get_data(as_text=True)
+    page = client.get("/catalog/ZEN1").get_data(as_text=True)
+    assert "Enrolled" not in page
+    client.post("/catalog/ZEN1/enrol")
+    assert "Enrolled" in client.get("/catalog/?q=ZEN1").get_data(as_text=True)
