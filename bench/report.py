@@ -70,7 +70,7 @@ def render() -> str:
                    + ", ".join(f"{v:,} {k}" for k, v in data.items() if v is not None)
                    + f"; {r['duration_s']:g} s per path and connection count.")
     out.append("")
-    header = ["path", "SQL/req"]
+    header = ["path", "SQL/req (render / cached)", "CPU ms in-process (render / cached)"]
     for dialect in runs:
         short = "SQLite" if dialect == "sqlite" else "PG"
         header += [f"{short} req/s @{conns[0]}", f"{short} p50/p99 ms @{conns[0]}"]
@@ -83,7 +83,14 @@ def render() -> str:
         (n, next(r["paths"][n] for r in runs.values() if n in r["paths"])) for n in names]
     for name, label in rows:
         queries = first.get("queries", {}).get(name, {})
-        cells = [label, str(queries.get("queries", "–")) if name != "bare" else "0"]
+        if name == "bare":
+            cells = [label, "0", "–"]
+        else:
+            hit = queries.get("hit_queries")
+            cells = [label, f"{queries.get('queries', '–')}"
+                     + (f" / {hit}" if hit is not None else ""),
+                     f"{queries.get('ms', '–')}"
+                     + (f" / {queries['hit_ms']}" if "hit_ms" in queries else "")]
         for r in runs.values():
             config = r["configs"][0]
             entry = config["ceiling"] if name == "bare" else config["paths"].get(name, {})
@@ -210,12 +217,19 @@ def _inprocess(runs: dict) -> list[str]:
                        ("progress CSV of the largest course", ("exports", "progress_csv")),
                        ("HEMIS CSV (all JDU records)", ("exports", "hemis_csv")),
                        ("transcript PDF (per institution)", ("exports", "transcript_pdf")),
-                       ("cohort report CSV/XLSX/PDF", ("exports", "reports")),
+                       ("completion report CSV (largest programme, streamed)",
+                        ("exports", "reports", "csv")),
+                       ("completion report XLSX (largest programme)",
+                        ("exports", "reports", "xlsx")),
+                       ("completion report PDF (one cohort of the largest course)",
+                        ("exports", "reports", "pdf")),
                        ("furigana (1 MB of Japanese)", ("furigana",))):
         cells = []
         for r in runs.values():
             value = r
             for k in key:
+                if isinstance(value, dict) and ("skipped" in value or "error" in value):
+                    break  # an older build: the whole group was skipped
                 value = value.get(k, {}) if isinstance(value, dict) else {}
             cells.append(fmt(value))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")

@@ -212,13 +212,18 @@ def ensure_wrk() -> str | None:
 
 
 def load(wrk: str | None, port: int, requests_file: Path, connections: int, seconds: float,
-         events: bool = False) -> dict:
+         events: bool = False, batch: int = 1) -> dict:
+    """``batch`` > 1 (events only, wrk only): each request POSTs a JSON array of that many
+    events, recorded by the API in one transaction."""
     url = f"http://127.0.0.1:{port}"
     if wrk:
         script = BENCH / "wrk" / ("events.lua" if events else "pages.lua")
         command = [wrk, "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "30s",
                    "--latency", "-s", str(script), url, "--", str(requests_file)]
+        command += [str(batch)] if events else []
     else:
+        if batch > 1:
+            raise SystemExit("batched event POSTs need wrk")
         command = [PYTHON, str(BENCH / "loadgen.py"), url, str(requests_file),
                    "--connections", str(connections), "--duration", str(seconds)]
         command += ["--events"] if events else []
@@ -231,7 +236,13 @@ def load(wrk: str | None, port: int, requests_file: Path, connections: int, seco
     expected = "201" if events else "200"
     unexpected = sum(v for k, v in raw["statuses"].items() if k != expected)
     e = raw["errors"]
-    return {
+    out = {} if not events else {
+        # Events the server answered as stored (201; a batch's "recorded" count).
+        "batch": batch, "events_recorded": raw.get("events_recorded", raw["statuses"].get(
+            "201", 0)),
+        "events_per_s": round(raw.get("events_recorded", raw["statuses"].get("201", 0))
+                              / seconds_run, 1)}
+    return out | {
         "connections": connections, "seconds": round(seconds_run, 1),
         "requests": raw["requests"], "rps": round(raw["requests"] / seconds_run, 1),
         "p50_ms": round(raw["p50_us"] / 1000, 1), "p90_ms": round(raw["p90_us"] / 1000, 1),
@@ -418,21 +429,26 @@ def count_events(url: str, plan: dict) -> tuple[int, int]:
 
 
 def event_run(wrk, server: Server, plan: dict, files: dict, seconds: float,
-              connections: int = 16) -> dict:
+              connections: int = 16, batch: int = 1) -> dict:
+    """Events POSTed for ``seconds`` (``batch`` per request); every event answered as
+    stored must be a row added. ``rps`` here is events/s (``requests_per_s`` beside it)."""
     rows_before, spent_before = count_events(plan["url"], plan)
-    result = load(wrk, server.port, files["event"], connections, seconds, events=True)
+    result = load(wrk, server.port, files["event"], connections, seconds, events=True,
+                  batch=batch)
     server.settle("/auth/login", None)  # let the requests in flight finish
     rows_after, spent_after = count_events(plan["url"], plan)
-    created = result["statuses"].get("201", 0)
+    created = result["events_recorded"]
     added = rows_after - rows_before
     # Requests still in flight when wrk stops are served (rows added) without wrk
-    # counting their 201: up to one per connection. Every row added carries one +15 s
-    # progress update, so time_spent must grow by exactly 15 s per row.
-    result.update(rows_added=added, created_201=created, lost=max(0, created - added),
+    # counting their answer: up to one request (``batch`` events) per connection. Every
+    # row added carries one +15 s progress update, so time_spent must grow by exactly
+    # 15 s per row.
+    result.update(requests_per_s=result["rps"], rps=result["events_per_s"],
+                  rows_added=added, created_201=created, lost=max(0, created - added),
                   in_flight_at_stop=added - created,
                   time_spent_added=spent_after - spent_before,
                   time_spent_expected=15 * added)
-    result["none_lost"] = (created <= added <= created + connections
+    result["none_lost"] = (created <= added <= created + connections * batch
                            and result["errors"] == 0
                            and result["time_spent_added"] == result["time_spent_expected"])
     return result
@@ -535,6 +551,11 @@ def run_config(label, workers, worker_class, threads, env, plan, files, wrk, arg
             entry = {}
             warm_url = spec["urls"][0] if spec["kind"] != "events" else "/auth/login"
             warm_cookie = spec["users"][0].get("cookie") if spec["kind"] != "events" else None
+            if spec["kind"] != "events" and args.warmup > 0:
+                # Not recorded: every user's page rendered once in each worker (the page
+                # cache's misses); the uncached render is measured by the `queries` task.
+                app_server.settle(warm_url, warm_cookie)
+                load(wrk, app_server.port, files[name], max(args.connections), args.warmup)
             for c in args.connections:
                 if not app_server.settle(warm_url, warm_cookie):  # also warms the path
                     print("  (server still busy with queued requests: restarted)", flush=True)
@@ -560,13 +581,27 @@ def run_config(label, workers, worker_class, threads, env, plan, files, wrk, arg
             if not app_server.settle("/auth/login", None):
                 app_server.restart()
             app_server.reset_peaks()
-            run = event_run(wrk, app_server, plan, files, args.event_duration, 16)
-            run["peak_rss_mb"] = app_server.peak_rss_mb()
-            result["events_sustained"] = run
-            print(f"  events sustained {args.event_duration}s @16: {run['rps']} events/s, "
-                  f"{run['created_201']} created, {run['rows_added']} rows added, lost "
-                  f"{run['lost']}, time_spent ok "
-                  f"{run['time_spent_added'] == run['time_spent_expected']}", flush=True)
+            # One event per request, then batches of args.event_batch (the JS player's
+            # queue and xAPI clients send arrays): one transaction and fsync per request.
+            for key, batch in (("events_sustained", 1),
+                               ("events_sustained_batched", args.event_batch)):
+                if batch < 1 or (key != "events_sustained" and (batch == 1 or not wrk)):
+                    continue
+                if not app_server.settle("/auth/login", None):
+                    app_server.restart()
+                app_server.reset_peaks()
+                cpu_before = app_server.cpu_seconds()
+                run = event_run(wrk, app_server, plan, files, args.event_duration, 16, batch)
+                run["server_cpu_ms_per_event"] = round(
+                    1000 * (app_server.cpu_seconds() - cpu_before) / max(1, run["rows_added"]),
+                    2)
+                run["peak_rss_mb"] = app_server.peak_rss_mb()
+                result[key] = run
+                print(f"  events sustained {args.event_duration}s @16, {batch} per request: "
+                      f"{run['rps']} events/s ({run['requests_per_s']} requests/s), "
+                      f"{run['created_201']} answered stored, {run['rows_added']} rows added, "
+                      f"lost {run['lost']}, none lost {run['none_lost']}, server CPU "
+                      f"{run['server_cpu_ms_per_event']} ms/event", flush=True)
     finally:
         app_server.stop()
         bare.stop()
@@ -648,6 +683,10 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default=os.environ.get("SIZE", "S"))
     parser.add_argument("--duration", type=float, default=10, help="seconds per path")
     parser.add_argument("--event-duration", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=3,
+                        help="seconds of unrecorded load per page path before measuring")
+    parser.add_argument("--event-batch", type=int, default=20,
+                        help="events per request in the batched sustained event run")
     parser.add_argument("--connections", default="16,64")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--no-inprocess", action="store_true")
