@@ -5,8 +5,8 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 
-from flask import Flask
-from flask_babel import get_locale
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from lms.core.markdown import render_markdown
@@ -67,7 +67,30 @@ def unread_notifications() -> int:
     return g._unread
 
 
+def _translations():
+    """Flask-Babel's translations for the page, looked up once per locale per request
+    rather than through four context lookups per string (a course page translates a few
+    hundred). Keyed by the locale object Flask-Babel holds, so ``force_locale`` (a PDF in
+    another language) still switches."""
+    state = getattr(g, "_flask_babel", None) if g else None
+    locale = getattr(state, "babel_locale", None)
+    memo = getattr(state, "kakehashi_translations", None)
+    if locale is not None and memo is not None and memo[0] is locale:
+        return memo[1]
+    translations = get_translations()
+    state = getattr(g, "_flask_babel", None) if g else None
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.kakehashi_translations = (state.babel_locale, translations)
+    return translations
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.globals.update(item_file_url=item_file_url, item_markdown=item_markdown,
                                  item_language=item_language, video_type=video_type,
                                  unread_notifications=unread_notifications)
