@@ -3,7 +3,16 @@ requirements, the HEMIS export and the audit log."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,15 +44,11 @@ def cohort_overview(code: str):
     cohort = people.cohort_by_code(code)
     if cohort is None:
         abort(404)
-    rows = degree_audit.cohort_overview(cohort)
-    institutions = []
-    for row in rows:
-        for audit in row.audits:
-            if audit.institution not in institutions:
-                institutions.append(audit.institution)
-    institutions.sort(key=lambda i: i.code)
-    return render_template("records/cohort.html", cohort=cohort, rows=rows,
-                           institutions=institutions)
+    overview = degree_audit.cohort_overview(cohort)
+    rows, page, pages = overview.page(request.args.get("page", 1, type=int))
+    return render_template("records/cohort.html", cohort=cohort, overview=overview,
+                           rows=rows, page=page, pages=pages,
+                           institutions=overview.institutions)
 
 
 # --- grade scales --------------------------------------------------------------------
@@ -192,13 +197,18 @@ def hemis_csv():
         institution = requirements.institution_by_code(request.args.get("institution", ""))
         cohort = people.cohort_by_code(request.args["cohort"]) if request.args.get(
             "cohort") else None
-        text = hemis.export_csv(institution, term=request.args.get("term") or None,
-                                cohort_id=cohort.id if cohort else None)
+        chunks = hemis.csv_chunks(institution, term=request.args.get("term") or None,
+                                  cohort_id=cohort.id if cohort else None)
     except LmsError as exc:
         flash(exc.message, "error")
         return redirect(url_for("records.hemis_page"))
     filename = f"hemis-{institution.code}-{request.args.get('term') or 'all'}.csv"
-    return Response("\ufeff" + text, mimetype="text/csv",
+
+    def body():  # streamed: rows leave as the database reads them
+        yield "\ufeff"
+        yield from chunks
+
+    return Response(stream_with_context(body()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

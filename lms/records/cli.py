@@ -70,14 +70,20 @@ def hemis_export_command(institution, term, cohort, output):
         group = people.cohort_by_code(cohort) if cohort else None
         if cohort and group is None:
             raise click.ClickException(f"There is no cohort with the code {cohort}.")
-        text = hemis.export_csv(inst, term=term, cohort_id=group.id if group else None)
+        chunks = hemis.csv_chunks(inst, term=term, cohort_id=group.id if group else None)
     except LmsError as exc:
         _fail(exc)
     if output:
-        output.write_text("\ufeff" + text, encoding="utf-8", newline="")
-        click.echo(f"Wrote {text.count(chr(10)) - 1} records to {output}.")
+        lines = 0
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("\ufeff")
+            for chunk in chunks:
+                fh.write(chunk)
+                lines += chunk.count("\n")
+        click.echo(f"Wrote {lines - 1} records to {output}.")
     else:
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
 
 
 @records_cli.command("import-results")

@@ -3,17 +3,27 @@ institution's degree in their programme; and the cohort overview built from it."
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, inspect, select
+from sqlalchemy.orm import aliased, selectinload
 
 from lms.auth.models import User
-from lms.catalog.models import JLPT_LEVELS, Course, CourseCredit, Enrollment, Institution
+from lms.catalog.models import (
+    JLPT_LEVELS,
+    Course,
+    CourseCredit,
+    Enrollment,
+    Institution,
+    Program,
+    Track,
+)
 from lms.core.errors import NotFound, ValidationError
 from lms.core.i18n import pick
 from lms.extensions import db
@@ -25,12 +35,9 @@ DONE, IN_PROGRESS, MISSING = "done", "in_progress", "missing"
 PROGRAMME_YEARS = 4
 
 
-def jlpt_level(user: User) -> str | None:
-    """The highest passed, verified JLPT level on record for the user, or None.
-
-    Certifications live in the Japanese feature's table; a platform without that feature
-    (module or table missing) simply has no certifications.
-    """
+def _jlpt_model():
+    """The Japanese feature's certification model, or None when the platform has no such
+    feature (module or table missing)."""
     try:
         from lms.japanese.models import JlptCertification  # optional feature: imported late
     except ImportError:
@@ -38,11 +45,39 @@ def jlpt_level(user: User) -> str | None:
     table = getattr(JlptCertification, "__tablename__", None)
     if not table or not inspect(db.session.connection()).has_table(table):
         return None
-    levels = db.session.scalars(select(JlptCertification.level).where(
-        JlptCertification.user_id == user.id, JlptCertification.passed.is_(True),
-        JlptCertification.verified.is_(True))).all()
+    return JlptCertification
+
+
+def _highest(levels) -> str | None:
     ranked = [lvl for lvl in levels if lvl in JLPT_LEVELS]
     return max(ranked, key=JLPT_LEVELS.index) if ranked else None
+
+
+def jlpt_level(user: User) -> str | None:
+    """The highest passed, verified JLPT level on record for the user, or None.
+
+    Certifications live in the Japanese feature's table; a platform without that feature
+    (module or table missing) simply has no certifications.
+    """
+    model = _jlpt_model()
+    if model is None:
+        return None
+    return _highest(db.session.scalars(select(model.level).where(
+        model.user_id == user.id, model.passed.is_(True), model.verified.is_(True))))
+
+
+def jlpt_levels(user_ids) -> dict[int, str]:
+    """``jlpt_level`` of many students at once (``user_ids``: a subquery of ids):
+    user id -> level, for those who have one."""
+    model = _jlpt_model()
+    if model is None:
+        return {}
+    levels: dict[int, list[str]] = defaultdict(list)
+    for user_id, level in db.session.execute(select(model.user_id, model.level).where(
+            model.user_id.in_(user_ids), model.passed.is_(True), model.verified.is_(True))):
+        levels[user_id].append(level)
+    return {user_id: level for user_id, found in levels.items()
+            if (level := _highest(found)) is not None}
 
 
 @dataclass
@@ -148,19 +183,35 @@ def degree_audit(student: User, institution: Institution, *, today: date | None 
     """
     program = services.programme_for(student, institution)
     records = services.current_records(student.id, institution.id)
-    summary = services.summarise(institution, records)
     recorded = {r.course_id for r in records if r.course_id}
     progress = _in_progress(student, institution, recorded)
+    if program is None:
+        return _assemble(student, institution, None, None, records, progress, None, [],
+                         requirement_label, today)
+    membership = next(m for m in services.programmes_of(student) if m.program_id == program.id)
+    return _assemble(student, institution, program, membership.admitted_on, records, progress,
+                     jlpt_level(student), requirements_of(program, institution),
+                     requirement_label, today)
+
+
+def _assemble(student: User, institution: Institution, program, admitted_on: date | None,
+              records, progress: list[_Progress], jlpt: str | None,
+              requirements: list[Requirement], label_of, today: date | None) -> DegreeAudit:
+    """The audit from what was read about the student: one student's queries
+    (``degree_audit``) and a whole cohort's (``cohort_overview``) share it, so both give
+    the same figures. ``records`` are the records in force at ``institution`` (objects
+    or rows with the same attributes)."""
+    summary = services.summarise(institution, records)
     audit = DegreeAudit(student, institution, program, earned=summary.earned,
                         transferred=summary.transferred, gpa=summary.gpa,
                         transfer_cap=services.transfer_caps().get(institution.country),
                         in_progress=sum((p.credits for p in progress), Decimal(0)))
     if program is None:
         return audit
-    audit.jlpt = jlpt_level(student)
+    audit.jlpt = jlpt
     passed = [r for r in records if r.passed]
-    for req in requirements_of(program, institution):
-        label = requirement_label(req)
+    for req in requirements:
+        label = label_of(req)
         if req.kind in ("total", "category"):
             required = Decimal(req.credits or 0)
             if req.kind == "total":
@@ -190,9 +241,8 @@ def degree_audit(student: User, institution: Institution, *, today: date | None 
             audit.lines.append(AuditLine(req, label, DONE if ok else MISSING, req.jlpt_level,
                                          audit.jlpt or ""))
     total = next((line for line in audit.lines if line.requirement.kind == "total"), None)
-    membership = next(m for m in services.programmes_of(student) if m.program_id == program.id)
     if total is not None:
-        audit.expected = expected_credits(Decimal(total.required), membership.admitted_on,
+        audit.expected = expected_credits(Decimal(total.required), admitted_on,
                                           today or date.today())
     return audit
 
@@ -220,6 +270,8 @@ def audit_by_code(student: User, code: str) -> DegreeAudit:
 
 # --- cohort overview ---------------------------------------------------------------
 
+COHORT_PAGE_SIZE = 50
+
 
 @dataclass
 class CohortRow:
@@ -233,24 +285,150 @@ class CohortRow:
         return bool(audits) and all(a.on_track for a in audits)
 
 
-def cohort_overview(cohort) -> list[CohortRow]:
-    """Every active student of the cohort with their audit per institution."""
+@dataclass
+class CohortOverview:
+    """Every active student of a cohort with their audits; ``page`` gives a page of them,
+    while the counts and the institutions (the table's columns) cover the whole cohort."""
+
+    cohort: object
+    rows: list[CohortRow]
+    institutions: list[Institution]
+
+    @property
+    def students(self) -> int:
+        return len(self.rows)
+
+    @property
+    def on_track(self) -> int:
+        return sum(1 for row in self.rows if row.audits and row.on_track)
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for row in self.rows if row.audits and not row.on_track)
+
+    @property
+    def without_programme(self) -> int:
+        return sum(1 for row in self.rows if not row.audits)
+
+    @property
+    def awaiting(self) -> int:
+        return sum(row.awaiting for row in self.rows)
+
+    def pages(self, per_page: int = COHORT_PAGE_SIZE) -> int:
+        return max(1, math.ceil(len(self.rows) / per_page))
+
+    def page(self, number: int, per_page: int = COHORT_PAGE_SIZE
+             ) -> tuple[list[CohortRow], int, int]:
+        """(rows of page ``number``, the page number kept within range, pages)."""
+        pages = self.pages(per_page)
+        number = min(max(number, 1), pages)
+        start = (number - 1) * per_page
+        return self.rows[start:start + per_page], number, pages
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
+    """Every active student of the cohort (by name) with their audit per institution,
+    exactly as ``degree_audit`` gives it one student at a time, but read in a fixed number
+    of queries whatever the size of the cohort (students, programmes, records, enrolments,
+    certifications, requirements, institutions, results awaiting finalisation)."""
     if cohort is None:
         raise ValidationError(_("Choose a cohort."))
-    students = [s for s in cohort.students if s.role == "student" and s.active]
-    ids = [s.id for s in students]
-    finals = set(db.session.execute(select(CreditRecord.user_id, CreditRecord.course_id)
-                                    .where(CreditRecord.user_id.in_(ids))))
-    completed = db.session.execute(select(CourseResult.user_id, CourseResult.course_id)
-                                   .where(CourseResult.user_id.in_(ids))).all()
-    waiting: dict[int, int] = {}
-    for user_id, course_id in completed:
+    ids = select(User.id).where(User.cohort_id == cohort.id, User.role == "student",
+                                User.active.is_(True))
+    students = db.session.scalars(
+        select(User).where(User.cohort_id == cohort.id, User.role == "student",
+                           User.active.is_(True)).order_by(User.name, User.id)).all()
+    if not students:
+        return CohortOverview(cohort, [], [])
+    memberships: dict[int, list[ProgramStudent]] = defaultdict(list)
+    for m in db.session.scalars(
+            select(ProgramStudent).where(ProgramStudent.user_id.in_(ids))
+            .options(selectinload(ProgramStudent.program).selectinload(Program.institutions))
+            .order_by(ProgramStudent.id)):
+        memberships[m.user_id].append(m)
+    # Every record (superseded ones name institutions too, as in student_institutions);
+    # only those in force count.
+    newer = aliased(CreditRecord)
+    in_force = ~exists(select(newer.id).where(newer.supersedes_id == CreditRecord.id))
+    records: dict[tuple[int, int], list] = defaultdict(list)
+    institution_ids: dict[int, set[int]] = defaultdict(set)
+    finals: set[tuple[int, int | None]] = set()
+    for row in db.session.execute(select(
+            CreditRecord.user_id, CreditRecord.institution_id, CreditRecord.course_id,
+            CreditRecord.credits, CreditRecord.category, CreditRecord.passed,
+            CreditRecord.counts_in_gpa, CreditRecord.grade_points, CreditRecord.source,
+            CreditRecord.term, in_force.label("in_force")).where(CreditRecord.user_id.in_(ids))):
+        institution_ids[row.user_id].add(row.institution_id)
+        finals.add((row.user_id, row.course_id))
+        if row.in_force:
+            records[(row.user_id, row.institution_id)].append(row)
+    enrolled: dict[int, list[tuple]] = defaultdict(list)
+    for user_id, course_id, category, institution_id, credits in db.session.execute(
+            select(Enrollment.user_id, Course.id, Track.code, CourseCredit.institution_id,
+                   CourseCredit.credits)
+            .join(Course, Course.id == Enrollment.course_id)
+            .join(CourseCredit, CourseCredit.course_id == Course.id)
+            .outerjoin(Track, Track.id == Course.track_id)
+            .where(Enrollment.user_id.in_(ids), Enrollment.status != "withdrawn")):
+        enrolled[user_id].append((institution_id, course_id, category, Decimal(credits)))
+    waiting: dict[int, int] = defaultdict(int)
+    for user_id, course_id in db.session.execute(
+            select(CourseResult.user_id, CourseResult.course_id)
+            .where(CourseResult.user_id.in_(ids))):
         if (user_id, course_id) not in finals:
-            waiting[user_id] = waiting.get(user_id, 0) + 1
-    memberships = set(db.session.scalars(select(ProgramStudent.user_id).where(
-        ProgramStudent.user_id.in_(ids))))
+            waiting[user_id] += 1
+    levels = jlpt_levels(ids)
+    program_ids = {m.program_id for ms in memberships.values() for m in ms}
+    wanted: dict[tuple[int, int], list[Requirement]] = defaultdict(list)
+    if program_ids:
+        for req in db.session.scalars(
+                select(Requirement).where(Requirement.program_id.in_(program_ids))
+                .options(selectinload(Requirement.course))
+                .order_by(Requirement.kind != "total", Requirement.kind, Requirement.id)):
+            wanted[(req.program_id, req.institution_id)].append(req)
+    known = {i.id: i for ms in memberships.values() for m in ms for i in m.program.institutions}
+    missing = {i for ids_ in institution_ids.values() for i in ids_} - set(known)
+    if missing:
+        known.update((i.id, i) for i in db.session.scalars(
+            select(Institution).where(Institution.id.in_(missing))))
+    labels: dict[int, str] = {}
+
+    def label_of(req: Requirement) -> str:
+        if req.id not in labels:
+            labels[req.id] = requirement_label(req)
+        return labels[req.id]
+
+    grants = {m.program_id: {i.id for i in m.program.institutions}
+              for ms in memberships.values() for m in ms}  # programme -> its institutions
     rows = []
     for student in students:
-        audits = audits_for(student) if student.id in memberships else []
+        mine = memberships.get(student.id, [])
+        audits = []
+        if mine:
+            ids_here = set(institution_ids.get(student.id, ()))
+            for m in mine:
+                ids_here.update(grants[m.program_id])
+            for institution in sorted((known[i] for i in ids_here), key=lambda i: i.code):
+                # the first programme (by admission row) that leads to this degree
+                membership = next((m for m in mine if institution.id in grants[m.program_id]),
+                                  None)
+                in_force_here = records.get((student.id, institution.id), [])
+                recorded = {r.course_id for r in in_force_here if r.course_id}
+                progress = [_Progress(credits, category, course_id)
+                            for inst_id, course_id, category, credits in enrolled.get(
+                                student.id, ())
+                            if inst_id == institution.id and course_id not in recorded
+                            and credits > 0]
+                program = membership.program if membership else None
+                audits.append(_assemble(
+                    student, institution, program,
+                    membership.admitted_on if membership else None, in_force_here, progress,
+                    levels.get(student.id), wanted.get((program.id, institution.id), [])
+                    if program else [], label_of, today))
         rows.append(CohortRow(student, audits, waiting.get(student.id, 0)))
-    return rows
+    institutions = sorted({a.institution.id: a.institution for row in rows
+                           for a in row.audits}.values(), key=lambda i: i.code)
+    return CohortOverview(cohort, rows, institutions)

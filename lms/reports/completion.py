@@ -25,12 +25,24 @@ from __future__ import annotations
 import gc
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, func, literal, select, tuple_, type_coerce
+from sqlalchemy import (
+    BindParameter,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from lms.auth.models import User
 from lms.authoring.models import ItemSetting, Module
@@ -50,6 +62,7 @@ from lms.reports.params import ReportParams
 PAGE_SIZE = 50
 OR_CHAIN_MAX = 24  # modules: beyond this the layout is matched with a tuple IN list
 SCORE_BINS = 10
+AGGREGATE_BATCH = 2000  # enrolment rows fetched at a time
 
 
 # --- the layout of the courses in scope ---------------------------------------------
@@ -244,10 +257,10 @@ def scope_courses(params: ReportParams, users) -> list[Course]:
 
 def _aggregate(params: ReportParams, shapes: dict[int, CourseShape], users,
                cutoff: datetime):
-    """One row per enrolment: (course id, user id, weighted score sum, seconds, last
-    activity (raw), 1 if that is before ``cutoff``, done); and the bit fields ``done``
-    packs per module (a one-course report: the module chart needs them; the total is
-    their sum), or [] when it is one number."""
+    """The query of one row per enrolment: (course id, user id, weighted score sum,
+    seconds, last activity (raw), 1 if that is before ``cutoff``, done); and the bit
+    fields ``done`` packs per module (a one-course report: the module chart needs them;
+    the total is their sum), or [] when it is one number."""
     p = ItemProgress
     counted = p.completed.is_(True)  # completed within the dates
     completed_by_end = p.completed.is_(True)
@@ -295,21 +308,19 @@ def _aggregate(params: ReportParams, shapes: dict[int, CourseShape], users,
     stmt = (select(*columns).select_from(Enrollment).outerjoin(p, join)
             .where(*_enrolment_scope(shapes, users))
             .group_by(Enrollment.course_id, Enrollment.user_id))
-    # Core, not ORM, execution: plain rows, no ORM loading step for 10,000 of them
-    return db.session.connection().execute(stmt).all(), packing
+    return stmt, packing
 
 
-def _idle_since(shapes, users, cutoff: datetime) -> set[tuple[int, int]]:
-    """(course id, user id) of enrolments made before ``cutoff`` with no progress at all:
-    never started for longer than the stalled days (a short query of its own, so the big
-    aggregate carries no per-row enrolment date)."""
+def _idle_since(shapes, users, cutoff: datetime):
+    """The query of (course id, user id) of enrolments made before ``cutoff`` with no
+    progress at all: never started for longer than the stalled days (a short query of
+    its own, so the big aggregate carries no per-row enrolment date)."""
     p = ItemProgress
     started = select(p.id).where(p.user_id == Enrollment.user_id,
                                  p.course_id == Enrollment.course_id)
-    return {(course_id, user_id) for course_id, user_id in db.session.execute(
-        select(Enrollment.course_id, Enrollment.user_id).where(
-            *_enrolment_scope(shapes, users), Enrollment.created_at < cutoff,
-            ~started.exists()))}
+    return select(Enrollment.course_id, Enrollment.user_id).where(
+        *_enrolment_scope(shapes, users), Enrollment.created_at < cutoff,
+        ~started.exists())
 
 
 def _packed_module_counts(shape: CourseShape, counted):
@@ -351,7 +362,8 @@ def _people(shapes, users) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in db.session.connection().execute(stmt)}
 
 
-def _results(params: ReportParams, course_ids: list[int], users) -> dict[tuple, tuple]:
+def _results(params: ReportParams, course_ids: list[int], users):
+    """The query of the course completions: user, course, score, completed at."""
     stmt = select(CourseResult.user_id, CourseResult.course_id, CourseResult.score,
                   CourseResult.completed_at).where(CourseResult.course_id.in_(course_ids))
     if users is not None:
@@ -360,28 +372,29 @@ def _results(params: ReportParams, course_ids: list[int], users) -> dict[tuple, 
         stmt = stmt.where(CourseResult.completed_at >= params.start)
     if params.end is not None:
         stmt = stmt.where(CourseResult.completed_at < params.end)
-    return {(u, c): (score, at) for u, c, score, at in db.session.execute(stmt)}
+    return stmt
 
 
-def _credits(params: ReportParams, course_ids: list[int], users) -> dict[tuple, dict]:
-    """(user, course) -> {institution id: credits} of passed course records in force,
-    awarded within the dates."""
+def _credits(params: ReportParams, course_ids: list[int], users):
+    """The query of the credits of passed course records in force, awarded within the
+    dates: user, course, institution, credits."""
     stmt = (select(CreditRecord.user_id, CreditRecord.course_id, CreditRecord.institution_id,
                    func.sum(CreditRecord.credits))
-            .where(CreditRecord.course_id.in_(course_ids), CreditRecord.passed.is_(True),
-                   CreditRecord.source == "course", not_superseded())
+            .where(CreditRecord.passed.is_(True), CreditRecord.source == "course",
+                   not_superseded())
             .group_by(CreditRecord.user_id, CreditRecord.course_id,
                       CreditRecord.institution_id))
+    if not isinstance(users, BindParameter):
+        # A batch of students is read by student (their records index); the courses
+        # out of scope it brings are never looked up.
+        stmt = stmt.where(CreditRecord.course_id.in_(course_ids))
     if users is not None:
         stmt = stmt.where(CreditRecord.user_id.in_(users))
     if params.date_from is not None:
         stmt = stmt.where(CreditRecord.awarded_on >= params.date_from)
     if params.date_to is not None:
         stmt = stmt.where(CreditRecord.awarded_on <= params.date_to)
-    out: dict[tuple, dict] = defaultdict(dict)
-    for user_id, course_id, institution_id, credits in db.session.execute(stmt):
-        out[(user_id, course_id)][institution_id] = Decimal(credits)
-    return out
+    return stmt
 
 
 def credit_institutions(course_ids: list[int]) -> list[Institution]:
@@ -435,23 +448,69 @@ def build_report(params: ReportParams, *, now: datetime | None = None) -> Report
         return _build(params, now)
 
 
-def _build(params: ReportParams, now: datetime | None) -> Report:
+@dataclass
+class _Frame:
+    """What every row of a report shares: the time it ran, the stalled cutoff, the scope
+    (a subquery of user ids, or None), the courses and their layout."""
+
+    generated: datetime
+    reference: datetime
+    cutoff: datetime
+    users: object
+    courses: list[Course]
+    shapes: dict[int, CourseShape]
+
+    @property
+    def course_ids(self) -> list[int]:
+        return [c.id for c in self.courses]
+
+
+def _frame(params: ReportParams, now: datetime | None) -> _Frame:
     generated = now or utcnow()
     reference = min(params.end, generated) if params.end is not None else generated
-    cutoff = reference - timedelta(days=params.stalled_days)
     users = _scope_users(params)
     courses = scope_courses(params, users)
-    shapes = course_shapes(courses, params.module)
-    course_ids = [c.id for c in courses]
-    if courses:
-        aggregate, packing = _aggregate(params, shapes, users, cutoff)
-        idle = _idle_since(shapes, users, cutoff)
-        people = _people(shapes, users)
-        results = _results(params, course_ids, users)
-        credits = _credits(params, course_ids, users)
-    else:
-        aggregate, packing, people, results, credits = [], [], {}, {}, {}
-        idle = set()
+    return _Frame(generated, reference, reference - timedelta(days=params.stalled_days),
+                  users, courses, course_shapes(courses, params.module))
+
+
+@dataclass
+class _Queries:
+    """A report's four queries per set of students, made once (a streamed report runs
+    them once per batch, the batch's ids bound to ``users``)."""
+
+    idle: object
+    results: object
+    credits: object
+    aggregate: object
+    packing: list[tuple[int, int]]
+
+
+def _queries(params: ReportParams, frame: _Frame, users) -> _Queries:
+    ids = frame.course_ids
+    aggregate, packing = _aggregate(params, frame.shapes, users, frame.cutoff)
+    return _Queries(_idle_since(frame.shapes, users, frame.cutoff),
+                    _results(params, ids, users), _credits(params, ids, users), aggregate,
+                    packing)
+
+
+def _rows(params: ReportParams, frame: _Frame, queries: _Queries, people: dict,
+          binds: dict | None = None) -> tuple[list[Row], dict]:
+    """The rows of the enrolments the queries select (with ``binds``), unsorted, the
+    status filter applied; and the course completions, (user id, course id) -> (score,
+    completed at)."""
+    shapes = frame.shapes
+    run = db.session.connection().execute
+    idle = {(course_id, user_id) for course_id, user_id in run(queries.idle, binds)}
+    results = {(u, c): (score, at) for u, c, score, at in run(queries.results, binds)}
+    credits: dict[tuple, dict] = defaultdict(dict)
+    for user_id, course_id, institution_id, amount in run(queries.credits, binds):
+        credits[(user_id, course_id)][institution_id] = Decimal(amount)
+    # Core, not ORM, execution: plain rows, no ORM loading step for 10,000 of them; read
+    # in batches as the report's rows are made (never all of them twice in memory)
+    aggregate = run(queries.aggregate, binds,
+                    execution_options={"yield_per": AGGREGATE_BATCH})
+    packing = queries.packing
     module_only = params.module is not None
     no_credits: dict = {}
     rows = []
@@ -491,31 +550,111 @@ def _build(params: ReportParams, now: datetime | None) -> Report:
             done_cols if per_module else ()))
     if params.status:
         rows = [r for r in rows if r.status == params.status]
+    return rows, results
+
+
+def _build(params: ReportParams, now: datetime | None) -> Report:
+    frame = _frame(params, now)
+    packing: list = []
+    rows: list[Row] = []
+    results: dict = {}
+    if frame.courses:
+        queries = _queries(params, frame, frame.users)
+        packing = queries.packing
+        rows, results = _rows(params, frame, queries, _people(frame.shapes, frame.users))
     rows.sort(key=_sort_key(params.sort), reverse=params.sort.startswith("-"))
-    institutions = credit_institutions(course_ids)
+    institutions = credit_institutions(frame.course_ids)
     kept = {(r.user_id, r.course.id) for r in rows} if params.status else None
     completions = sorted(at for key, (_s, at) in results.items()
                          if kept is None or key in kept)
-    return Report(params, rows, shapes, institutions, summarise(rows, institutions),
-                  completions, progress_of(rows, shapes, params, per_module), reference,
-                  generated)
+    return Report(params, rows, frame.shapes, institutions, summarise(rows, institutions),
+                  completions, progress_of(rows, frame.shapes, params, bool(packing)),
+                  frame.reference, frame.generated)
+
+
+ROW_BATCH = 1000  # students whose rows are made at a time when rows are streamed
+
+
+def stream_report(params: ReportParams, *, now: datetime | None = None
+                  ) -> tuple[Report, Iterator[list[Row]]]:
+    """The report without its rows (what labels an export: scope, courses, credit
+    columns; no summary), and its rows in batches, in the report's order: what an export
+    writes as it goes, so memory stays flat however many students are in scope.
+
+    Sorted by name (the default), the students are put in order first (one small
+    query), then their rows are made ROW_BATCH students at a time (four queries per
+    batch): a student's rows are never split between batches, so the order is the
+    whole report's. Any other order needs every row first: the whole report is built
+    and its rows come as one batch."""
+    if params.sort.lstrip("-") != "name":
+        report = build_report(params, now=now)
+        frame_only = replace(report, rows=[], completions=[], progress=[],
+                             summary=summarise([], report.institutions))
+        return frame_only, iter([report.rows])
+    frame = _frame(params, now)
+    institutions = credit_institutions(frame.course_ids)
+    empty = Report(params, [], frame.shapes, institutions, summarise([], institutions), [],
+                   [], frame.reference, frame.generated)
+    return empty, _batches(params, frame)
+
+
+def _batches(params: ReportParams, frame: _Frame) -> Iterator[list[Row]]:
+    if not frame.courses:
+        return
+    descending = params.sort.startswith("-")
+    people = _people(frame.shapes, frame.users)
+    order = sorted(people, key=lambda uid: (people[uid][0].casefold(), uid),
+                   reverse=descending)
+    key = _sort_key(params.sort)
+    queries = _queries(params, frame, bindparam("batch", expanding=True))
+    for start in range(0, len(order), ROW_BATCH):
+        with _collector_paused():
+            rows, _results = _rows(params, frame, queries, people,
+                                   {"batch": order[start:start + ROW_BATCH]})
+        rows.sort(key=key, reverse=descending)
+        yield rows
+
+
+class Tally:
+    """The summary of rows added a batch at a time (in the report's order, so every sum
+    is the one the whole list gives)."""
+
+    def __init__(self, institutions: list[Institution]):
+        self.statuses: Counter = Counter()
+        self.users: set[int] = set()
+        self.rows = self.percent = self.seconds = self.scored = 0
+        self.score = 0
+        self.credits = {i.id: Decimal(0) for i in institutions}
+
+    def add(self, rows: list[Row]) -> None:
+        for r in rows:
+            self.rows += 1
+            self.users.add(r.user_id)
+            self.statuses[r.status] += 1
+            self.percent += r.percent
+            self.seconds += r.seconds
+            if r.score is not None:
+                self.score += r.score
+                self.scored += 1
+            for institution_id, amount in r.credits.items():
+                self.credits[institution_id] = self.credits.get(institution_id,
+                                                                Decimal(0)) + amount
+
+    def summary(self) -> Summary:
+        n, done = self.rows, self.statuses["completed"]
+        return Summary(
+            students=len(self.users), enrolments=n, completed=done,
+            completion_rate=round(100 * done / n) if n else 0,
+            average_percent=round(self.percent / n) if n else 0,
+            average_score=round(self.score / self.scored, 1) if self.scored else None,
+            hours=round(self.seconds / 3600, 1), credits=self.credits,
+            statuses=self.statuses)
 
 
 def summarise(rows: list[Row], institutions: list[Institution]) -> Summary:
-    statuses = Counter(r.status for r in rows)
-    scores = [r.score for r in rows if r.score is not None]
-    credits = {i.id: Decimal(0) for i in institutions}
-    for r in rows:
-        for institution_id, amount in r.credits.items():
-            credits[institution_id] = credits.get(institution_id, Decimal(0)) + amount
-    return Summary(
-        students=len({r.user_id for r in rows}), enrolments=len(rows),
-        completed=statuses["completed"],
-        completion_rate=round(100 * statuses["completed"] / len(rows)) if rows else 0,
-        average_percent=round(sum(r.percent for r in rows) / len(rows)) if rows else 0,
-        average_score=round(sum(scores) / len(scores), 1) if scores else None,
-        hours=round(sum(r.seconds for r in rows) / 3600, 1), credits=credits,
-        statuses=statuses)
+    tally = Tally(institutions)
+    tally.add(rows)
+    return tally.summary()
 
 
 def progress_of(rows: list[Row], shapes: dict[int, CourseShape], params: ReportParams,

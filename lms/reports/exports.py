@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
 from flask import current_app
@@ -23,7 +24,7 @@ from lms.core.errors import ValidationError
 from lms.learning.insights import _csv_safe as csv_safe  # the one formula-injection guard
 from lms.records.pdf import qr_data_uri, render_pdf
 from lms.reports import present
-from lms.reports.completion import Report, build_report
+from lms.reports.completion import Report, Row, Tally, build_report, stream_report
 from lms.reports.params import ReportParams
 
 FORMATS = {
@@ -56,12 +57,17 @@ def check_format(fmt: str | None) -> str:
 
 
 def filename(report: Report, fmt: str) -> str:
-    p = report.params
+    return filename_of(report.params, report.generated_at, fmt)
+
+
+def filename_of(p: ReportParams, generated_at: datetime, fmt: str) -> str:
+    """The file name of a report of ``p`` made at ``generated_at`` (before it is made:
+    a streamed download names its file first)."""
     parts = ["completion-report"] + [x for x in (
         p.programme.code if p.programme else None, p.cohort.code if p.cohort else None,
         p.course.code if p.course else None, p.module.key if p.module else None,
         (p.student.student_number or str(p.student.id)) if p.student else None) if x]
-    parts.append(report.generated_at.astimezone(p.zone).strftime("%Y%m%d-%H%M"))
+    parts.append(generated_at.astimezone(p.zone).strftime("%Y%m%d-%H%M"))
     # ASCII only: it goes into a Content-Disposition header as it is
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_"
                    for ch in "-".join(parts))
@@ -72,26 +78,45 @@ def _report(source: ReportParams | Report) -> Report:
     return source if isinstance(source, Report) else build_report(source)
 
 
+def _streamed(source: ReportParams | Report, now: datetime | None
+              ) -> tuple[Report, Iterator[list[Row]]]:
+    """The report's frame (no rows) and its rows in batches: a built report's rows at
+    once, else read from the database a batch at a time (completion.stream_report)."""
+    if isinstance(source, Report):
+        return source, iter([source.rows])
+    return stream_report(source, now=now)
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
+CSV_CHUNK_ROWS = 200  # rows per chunk of a streamed CSV
 
-def csv_stream(source: ReportParams | Report, lang: str) -> Iterator[str]:
-    """The report as CSV text, one chunk per row (the first chunk: BOM and header)."""
+
+def csv_stream(source: ReportParams | Report, lang: str, *, now: datetime | None = None
+               ) -> Iterator[str]:
+    """The report as CSV text in chunks: first the BOM and the header, then up to
+    CSV_CHUNK_ROWS rows at a time, made as they are sent (from parameters, rows are
+    read from the database in batches: memory stays flat). ``now``: the report's time."""
     with force_locale(lang):
-        report = _report(source)
+        report, batches = _streamed(source, now)
         table = present.Table(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
-    def line(cells) -> str:
+    def taken() -> str:
+        text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(cells)
-        return buffer.getvalue()
+        return text
 
-    yield "\ufeff" + line([csv_safe(label) for label in table.labels])
-    for row in report.rows:
-        yield line([csv_safe(v) for v in table.texts(row)])
+    writer.writerow([csv_safe(label) for label in table.labels])
+    yield "\ufeff" + taken()
+    texts = table.texts
+    for rows in batches:
+        for start in range(0, len(rows), CSV_CHUNK_ROWS):
+            writer.writerows([csv_safe(v) for v in texts(row)]
+                             for row in rows[start:start + CSV_CHUNK_ROWS])
+            yield taken()
 
 
 def csv_bytes(source: ReportParams | Report, lang: str) -> bytes:
@@ -101,7 +126,10 @@ def csv_bytes(source: ReportParams | Report, lang: str) -> bytes:
 # --- XLSX ---------------------------------------------------------------------------------
 
 
-def xlsx_bytes(source: ReportParams | Report, lang: str) -> bytes:
+def xlsx_bytes(source: ReportParams | Report, lang: str, *, now: datetime | None = None
+               ) -> bytes:
+    """The report as an XLSX workbook: the rows (written to openpyxl's temporary file a
+    batch at a time, never held as cells), then a Summary sheet."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -109,11 +137,9 @@ def xlsx_bytes(source: ReportParams | Report, lang: str) -> bytes:
     from openpyxl.utils import get_column_letter
 
     with force_locale(lang):
-        report = _report(source)
+        report, batches = _streamed(source, now)
         table = present.Table(report)
         sheet_title, summary_title = _("Report")[:31], _("Summary")[:31]
-        scope = [(present.title(), present.generated_text(report))]
-        scope += present.scope_lines(report) + present.summary_lines(report)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_name(sheet_title))
     sheet.freeze_panes = "A2"
@@ -136,8 +162,16 @@ def xlsx_bytes(source: ReportParams | Report, lang: str) -> bytes:
         return c
 
     sheet.append([cell(sheet, label, font=bold) for label in table.labels])
-    for row in report.rows:
-        sheet.append([cell(sheet, v) for v in table.values(row)])
+    tally = Tally(report.institutions)
+    for rows in batches:  # written and forgotten a batch at a time
+        tally.add(rows)
+        for row in rows:
+            sheet.append([cell(sheet, v) for v in table.values(row)])
+    if not isinstance(source, Report):
+        report = replace(report, summary=tally.summary())
+    with force_locale(lang):
+        scope = [(present.title(), present.generated_text(report))]
+        scope += present.scope_lines(report) + present.summary_lines(report)
     summary = workbook.create_sheet(title=_sheet_name(summary_title))
     summary.column_dimensions["A"].width = 28
     summary.column_dimensions["B"].width = 60

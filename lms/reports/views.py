@@ -30,6 +30,7 @@ from lms.authoring.models import Module
 from lms.catalog.models import Course, Program
 from lms.content.services import content_disposition
 from lms.core.access import admin_required
+from lms.core.db import utcnow
 from lms.core.errors import LmsError, ValidationError
 from lms.core.i18n import current_language, pick
 from lms.extensions import db
@@ -162,17 +163,23 @@ def export(fmt: str):
     try:
         p = params.parse(_request_params())
         lang = exports.check_language(request.args.get("lang") or current_language())
-        with force_locale(lang):
-            report = build_report(p)
-        name = exports.filename(report, fmt)
-        if fmt == "csv":  # streamed: rows are written as they are formatted
-            response = Response(stream_with_context(exports.csv_stream(report, lang)),
+        if fmt == "csv":  # streamed: rows are read, formatted and sent a batch at a time
+            now = utcnow()
+            name = exports.filename_of(p, now, fmt)
+            response = Response(stream_with_context(exports.csv_stream(p, lang, now=now)),
                                 mimetype="text/csv")
             response.headers["Content-Type"] = exports.FORMATS["csv"][0]
+        elif fmt == "xlsx":  # rows written a batch at a time (openpyxl write-only)
+            now = utcnow()
+            name = exports.filename_of(p, now, fmt)
+            response = Response(exports.xlsx_bytes(p, lang, now=now),
+                                mimetype=exports.FORMATS[fmt][0])
         else:
-            data = (exports.xlsx_bytes(report, lang) if fmt == "xlsx"
-                    else exports.pdf_bytes(report, lang))
-            response = Response(data, mimetype=exports.FORMATS[fmt][0])
+            with force_locale(lang):
+                report = build_report(p)
+            name = exports.filename(report, fmt)
+            response = Response(exports.pdf_bytes(report, lang),
+                                mimetype=exports.FORMATS[fmt][0])
     except LmsError as exc:
         _flash_problems(exc)
         return redirect(url_for("reports.index", **request.args.to_dict()))

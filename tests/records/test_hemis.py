@@ -87,3 +87,19 @@ def test_issue_command_prints_the_verification_address(app, world, runner):
     assert result.exit_code == 0, result.output
     assert "Issued transcript" in result.output
     assert "verify at https://lms.jdu.example/verify/" in result.output
+
+
+def test_export_rows_stream_in_order_of_number_term_and_course(app, world, make_user):
+    """Rows come from the database as they are read, sorted there: by student number
+    (the one at the institution, else the account's), term in time order, course."""
+    first = make_user("student", name="Bekzod Aliyev", student_number="JDU25001")
+    with app.app_context():
+        for code, term in (("HS2", "2026-autumn"), ("HS1", "2026-autumn"),
+                           ("HS3", "2026-spring")):
+            finalise(world.student_id, course_with(code), 80, term=term)
+        finalise(first.id, course_with("HS4"), 70, term="2027-spring")
+        rows = hemis.export_rows(institution("JDU"))
+        assert next(rows) == list(hemis.COLUMNS)  # nothing read yet but the header
+        got = [(r[2], r[8], r[9]) for r in rows]
+    assert got == [("JDU25001", "2027-spring", "HS4"), ("JDU26001", "2026-spring", "HS3"),
+                   ("JDU26001", "2026-autumn", "HS1"), ("JDU26001", "2026-autumn", "HS2")]

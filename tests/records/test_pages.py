@@ -235,8 +235,68 @@ def test_hemis_csv_download(app, world, client):
     sign_in(client, app, world.admin_id)
     response = client.get("/records/admin/hemis.csv?institution=JDU&term=2026-autumn")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed  # rows are sent as the database reads them
     text = response.get_data(as_text=True)
     assert text.startswith("\ufefflayout,institution_code,student_number")
     assert "kakehashi-hemis/1,JDU,JDU26001,Aziz Karimov" in text
     bad = client.get("/records/admin/hemis.csv?institution=TUT", follow_redirects=True)
     assert "HEMIS is the Uzbek student-records system" in bad.get_data(as_text=True)
+
+
+def _queries_of(app, client, path: str) -> tuple[int, str]:
+    from sqlalchemy import event
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def test_cohort_overview_page_reads_the_cohort_in_a_fixed_number_of_queries(app, world,
+                                                                              client):
+    """5 or 55 students with programmes, records and courses in progress: the same
+    number of queries; 50 a page, page links, counts of the whole cohort."""
+    from datetime import date
+
+    from lms.catalog.models import Program
+
+    def add_students(cohort, first: int, n: int) -> None:
+        program = db.session.get(Program, world.program_id)
+        taken = course_with(f"QC{first}", jdu=3, tut=2)
+        doing = course_with(f"QD{first}", jdu=6, tut=4)
+        for k in range(first, first + n):
+            user = User(email=f"cohort{k}@test.example", name=f"Cohort student {k:03d}",
+                        role="student", cohort_id=cohort.id, student_number=f"C{k:05d}")
+            db.session.add(user)
+            db.session.commit()
+            services.admit_to_programme(user, program, date(2026, 9, 1), None)
+            finalise(user.id, taken, 50 + k % 50)
+            enrol(doing, user.id)
+
+    with app.app_context():
+        cohort = people.create_cohort("JDU-Q", "Query cohort", 2026)
+        add_students(cohort, 0, 5)
+    sign_in(client, app, world.admin_id)
+    few, html = _queries_of(app, client, "/records/admin/cohorts/JDU-Q")
+    assert "5 students" in html and "Cohort student 004" in html
+    with app.app_context():
+        add_students(db.session.merge(people.cohort_by_code("JDU-Q")), 5, 50)
+    many, html = _queries_of(app, client, "/records/admin/cohorts/JDU-Q")
+    assert many == few
+    assert "55 students" in html
+    assert html.count('href="/records/students/') == 50  # one page of 50
+    assert "Cohort student 049" in html and "Cohort student 050" not in html
+    assert 'href="/records/admin/cohorts/JDU-Q?page=2"' in html
+    _count, html = _queries_of(app, client, "/records/admin/cohorts/JDU-Q?page=2")
+    assert html.count('href="/records/students/') == 5
+    assert "Cohort student 054" in html and "Page 2 of 2" in html

@@ -22,8 +22,8 @@ def cohort_params(school):
 def test_csv_is_utf8_with_bom_streamed_and_guarded(app, school):
     with app.test_request_context():
         chunks = list(exports.csv_stream(cohort_params(school), "en"))
-    assert chunks[0].startswith("\ufeff")
-    assert len(chunks) == 1 + 4  # the header, then one chunk per row: streamed row by row
+    assert chunks[0].startswith("\ufeff") and chunks[0].count("\r\n") == 1  # the header
+    assert sum(chunk.count("\r\n") for chunk in chunks[1:]) == 4  # then the rows
     data = "".join(chunks).encode("utf-8")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -133,3 +133,31 @@ def test_pdf_refuses_a_report_too_long_to_lay_out(app, school, monkeypatch):
     with app.test_request_context():
         with pytest.raises(ValidationError, match="PDF holds at most 2"):
             exports.pdf_bytes(cohort_params(school), "en")
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "percent", "-status"])
+def test_streamed_rows_are_the_built_reports_rows(app, school, monkeypatch, sort):
+    """Exports read the rows a few students at a time (here: two); the file is the one
+    the whole report gives, in the same order, with the same summary."""
+    monkeypatch.setattr(completion, "ROW_BATCH", 2)
+    with app.test_request_context():
+        p = params.parse({"cohort": school.cohort, "sort": sort})
+        report = completion.build_report(p)
+        assert len(report.rows) >= 4
+        frame, batches = completion.stream_report(p, now=report.generated_at)
+        streamed = [row for rows in batches for row in rows]
+        assert [(r.user_id, r.course.code) for r in streamed] == [
+            (r.user_id, r.course.code) for r in report.rows]
+        assert streamed == report.rows
+        assert frame.rows == [] and frame.institutions == report.institutions
+        tally = completion.Tally(frame.institutions)
+        tally.add(streamed)
+        assert tally.summary() == report.summary
+        assert "".join(exports.csv_stream(p, "en", now=report.generated_at)) == "".join(
+            exports.csv_stream(report, "en"))
+        with_rows = load_workbook(io.BytesIO(exports.xlsx_bytes(report, "en")))
+        batched = load_workbook(io.BytesIO(exports.xlsx_bytes(p, "en",
+                                                              now=report.generated_at)))
+        for name in ("Report", "Summary"):
+            assert [[c.value for c in r] for r in with_rows[name].iter_rows()] == [
+                [c.value for c in r] for r in batched[name].iter_rows()]
