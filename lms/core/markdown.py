@@ -9,6 +9,9 @@ Furigana is written ``{漢字|かんじ}`` and becomes HTML ruby. It is an inlin
 parser, not a regular expression over the source, so it never applies inside code spans
 or code blocks; ``\\{`` escapes it.
 
+markdown-it is imported and the parser built on the first render, not when a worker starts
+(importing it compiles large regular expressions).
+
 Caching: parsing is the slow step, so the HTML that markdown-it produces is kept in a
 small LRU cache keyed by the SHA-256 of the source. That HTML does not depend on the
 caller: URL resolution (``resolve_url``, which depends on the module version and the
@@ -22,16 +25,18 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_core import StateCore
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = ["plain_text", "render_markdown"]
 
@@ -102,6 +107,8 @@ def _auto_furigana(state: StateCore) -> None:
     viewer = state.env.get("furigana") if isinstance(state.env, dict) else None
     if viewer is None:
         return
+    from markdown_it.token import Token
+
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -149,6 +156,8 @@ def _auto_furigana(state: StateCore) -> None:
 
 
 def _text_token(content: str) -> Token:
+    from markdown_it.token import Token
+
     token = Token("text", "", 0)
     token.content = content
     return token
@@ -159,43 +168,46 @@ def _is_external(url: str) -> bool:
     return lowered.startswith(("http://", "https://", "//"))
 
 
-class _Renderer(RendererHTML):
-    """HTML renderer with furigana, lazy images and ``rel`` on links to other sites."""
-
-    def furigana(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
-                 env: EnvType) -> str:
-        token = tokens[idx]
-        base, reading = escape(token.content), escape(token.meta["reading"])
-        viewer = (env or {}).get("furigana")
-        if viewer is not None and not viewer.shows(token.content):
-            return str(base)  # the viewer's setting hides this reading
-        return f"<ruby>{base}<rp>(</rp><rt>{reading}</rt><rp>)</rp></ruby>"
-
-    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
-                  env: EnvType) -> str:
-        token = tokens[idx]
-        if _is_external(str(token.attrGet("href") or "")):
-            token.attrSet("rel", EXTERNAL_REL)
-        return self.renderToken(tokens, idx, options, env)
-
-    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
-              env: EnvType) -> str:
-        tokens[idx].attrSet("loading", "lazy")
-        return super().image(tokens, idx, options, env)
-
-    def renderInlineAsText(self, tokens: Sequence[Token] | None, options: OptionsDict,
-                           env: EnvType) -> str:
-        # Image alt text: furigana keeps its base text (the parent drops unknown tokens).
-        out = []
-        for token in tokens or []:
-            if token.type == "furigana":
-                out.append(token.content)
-            else:
-                out.append(super().renderInlineAsText([token], options, env))
-        return "".join(out)
-
-
 def _make_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+
+    # Defined here because its base class is markdown-it's, imported on first use.
+    class _Renderer(RendererHTML):
+        """HTML renderer with furigana, lazy images and ``rel`` on links to other sites."""
+
+        def furigana(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                     env: EnvType) -> str:
+            token = tokens[idx]
+            base, reading = escape(token.content), escape(token.meta["reading"])
+            viewer = (env or {}).get("furigana")
+            if viewer is not None and not viewer.shows(token.content):
+                return str(base)  # the viewer's setting hides this reading
+            return f"<ruby>{base}<rp>(</rp><rt>{reading}</rt><rp>)</rp></ruby>"
+
+        def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                      env: EnvType) -> str:
+            token = tokens[idx]
+            if _is_external(str(token.attrGet("href") or "")):
+                token.attrSet("rel", EXTERNAL_REL)
+            return self.renderToken(tokens, idx, options, env)
+
+        def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                  env: EnvType) -> str:
+            tokens[idx].attrSet("loading", "lazy")
+            return super().image(tokens, idx, options, env)
+
+        def renderInlineAsText(self, tokens: Sequence[Token] | None, options: OptionsDict,
+                               env: EnvType) -> str:
+            # Image alt text: furigana keeps its base text (the parent drops unknown tokens).
+            out = []
+            for token in tokens or []:
+                if token.type == "furigana":
+                    out.append(token.content)
+                else:
+                    out.append(super().renderInlineAsText([token], options, env))
+            return "".join(out)
+
     md = MarkdownIt("commonmark", {"html": False}, renderer_cls=_Renderer)
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("emphasis", "furigana", _furigana)
@@ -204,7 +216,18 @@ def _make_parser() -> MarkdownIt:
     return md
 
 
-_md = _make_parser()
+_md: MarkdownIt | None = None
+_md_lock = threading.Lock()
+
+
+def _parser() -> MarkdownIt:
+    """The one parser, built on first use."""
+    global _md
+    if _md is None:
+        with _md_lock:
+            if _md is None:
+                _md = _make_parser()
+    return _md
 
 
 # --- the cache of parsed HTML -----------------------------------------------------
@@ -254,7 +277,7 @@ def _unsanitised_html(text: str, furigana=None) -> str:
         key += "|" + furigana.cache_key
     html = _html_cache.get(key)
     if html is None:
-        html = _md.render(text, {"furigana": furigana} if furigana is not None else None)
+        html = _parser().render(text, {"furigana": furigana} if furigana is not None else None)
         _html_cache.put(key, html)
     return html
 
@@ -335,7 +358,7 @@ def plain_text(markdown: str) -> str:
     separated by newlines.
     """
     lines: list[str] = []
-    for token in _md.parse(markdown or ""):
+    for token in _parser().parse(markdown or ""):
         if token.type == "inline":
             text = _inline_text(token.children or [])
         elif token.type in ("code_block", "fence"):

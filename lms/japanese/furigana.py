@@ -17,6 +17,13 @@ Pipeline for one piece of text (no Markdown: the renderer hands over plain text)
 The analyser is loaded once per process (lazily, under a lock); each thread gets its own
 tokenizer. Results are cached by the SHA-256 of the text and the override table's
 version, so unchanged text is never analysed twice.
+
+Speed (new text, no cache): SudachiPy takes about a third of the time; the rest is this
+module's Python, run once per word, and the cycle collector. So what depends only on a
+word's spelling is worked out once per distinct word and remembered (its hiragana reading
+and part of speech, its alignment), the override scan stops as soon as no entry starts
+with the words seen, each rule first checks the one cheap thing it needs, and the cache
+keeps words as plain tuples, which the collector does not walk through (see _packed).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ DATA = Path(__file__).parent / "data"
 MAX_CHUNK = 4000  # characters per analyser call (SudachiPy refuses very long input)
 MAX_OVERRIDE_TOKENS = 8
 CACHE_ENTRIES = 4096
+MEMO_ENTRIES = 50_000  # distinct words remembered (readings, alignments); then start over
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _KANJI_RE = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002FFFF々〆ヶヵ]")
@@ -84,7 +92,7 @@ def analyser_loaded() -> bool:
 # --- tokens -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Word:
     """One word after the rules: where it is, what it says and how it reads. ``parts``
     are (text, reading or None) pieces whose readings go above kanji; None for pieces
@@ -117,23 +125,39 @@ def _chunks(text: str) -> Iterable[tuple[int, str]]:
         start = end
 
 
+def _word_reading(surface: str, reading_form: str) -> str:
+    reading = to_hiragana(reading_form or surface)
+    if not (_KANA_RE.search(surface) or has_kanji(surface)):
+        reading = surface  # digits, Latin, symbols: read as written (rules may change)
+    elif not has_kanji(surface):
+        reading = to_hiragana(surface)  # kana words read as written (は stays は)
+    return reading
+
+
+# (surface, reading form, part-of-speech id) -> (hiragana reading, part of speech[:2])
+_morphemes: dict[tuple[str, str, int], tuple[str, tuple]] = {}
+
+
 def _analyse(text: str) -> list[Word]:
     from sudachipy import SplitMode
 
     tokenizer = _tokenizer()
+    memo = _morphemes
     words: list[Word] = []
     for offset, piece in _chunks(text):
         for m in tokenizer.tokenize(piece, SplitMode.C):
             surface = m.surface()
             if not surface:
                 continue
-            reading = to_hiragana(m.reading_form() or surface)
-            if not (_KANA_RE.search(surface) or has_kanji(surface)):
-                reading = surface  # digits, Latin, symbols: read as written (rules may change)
-            elif not has_kanji(surface):
-                reading = to_hiragana(surface)  # kana words read as written (は stays は)
-            words.append(Word(offset + m.begin(), offset + m.end(), surface, reading,
-                              tuple(m.part_of_speech()[:2])))
+            key = (surface, m.reading_form(), m.part_of_speech_id())
+            known = memo.get(key)
+            if known is None:
+                if len(memo) >= MEMO_ENTRIES:
+                    memo.clear()
+                known = memo[key] = (_word_reading(surface, key[1]),
+                                     tuple(m.part_of_speech()[:2]))
+            words.append(Word(offset + m.begin(), offset + m.end(), surface, known[0],
+                              known[1]))
     return words
 
 
@@ -144,6 +168,19 @@ def align(surface: str, reading: str) -> list[tuple[str, str | None]]:
     """Split a word into pieces with the reading of each kanji run: 食べる/たべる ->
     [(食, た), (べる, None)]. If the reading cannot be matched (irregular words,
     symbols) the whole word gets the whole reading when it has a kanji."""
+    key = (surface, reading)
+    pieces = _alignments.get(key)
+    if pieces is None:
+        if len(_alignments) >= MEMO_ENTRIES:
+            _alignments.clear()
+        pieces = _alignments[key] = tuple(_align(surface, reading))
+    return list(pieces)
+
+
+_alignments: dict[tuple[str, str], tuple] = {}
+
+
+def _align(surface: str, reading: str) -> list[tuple[str, str | None]]:
     if not has_kanji(surface):
         return [(surface, None)]
     runs: list[tuple[str, bool]] = []
@@ -155,6 +192,16 @@ def align(surface: str, reading: str) -> list[tuple[str, str | None]]:
             runs.append((ch, kanji))
     if len(runs) == 1:
         return [(surface, reading)]
+    if sum(kanji for _text, kanji in runs) == 1:
+        # One kanji run between optional kana (食べる, お茶, お手伝い): what the pattern
+        # below matches is fixed, so no regular expression needs compiling for it.
+        before = "" if runs[0][1] else to_hiragana(runs[0][0])
+        after = "" if runs[-1][1] else to_hiragana(runs[-1][0])
+        middle = reading[len(before):len(reading) - len(after)]
+        if (len(reading) <= len(before) + len(after) or not reading.startswith(before)
+                or not reading.endswith(after) or "\n" in middle):
+            return [(surface, reading)]
+        return [(text, middle if kanji else None) for text, kanji in runs]
     pattern = "".join("(.+?)" if kanji else "(" + re.escape(to_hiragana(text)) + ")"
                       for text, kanji in runs)
     match = re.fullmatch(pattern, reading)
@@ -181,14 +228,23 @@ def _read_tsv(path: Path) -> dict[str, str]:
 
 
 _glossary: dict[str, str] | None = None
+_glossary_prefixes: frozenset[str] = frozenset()
 
 
 def glossary() -> dict[str, str]:
     """The shipped glossary (data/glossary.tsv): game and animation terms and names."""
-    global _glossary
+    global _glossary, _glossary_prefixes
     if _glossary is None:
-        _glossary = _read_tsv(DATA / "glossary.tsv")
+        entries = _read_tsv(DATA / "glossary.tsv")
+        _glossary_prefixes = _prefixes(entries)
+        _glossary = entries
     return _glossary
+
+
+def _prefixes(table: dict[str, str]) -> frozenset[str]:
+    """Every beginning of every entry (千尋: 千, 千尋): a run of words whose spelling is not
+    one cannot grow into an entry."""
+    return frozenset(key[:n] for key in table for n in range(1, len(key) + 1))
 
 
 def _apply_overrides(words: list[Word], table: dict[str, str], source: str) -> list[Word]:
@@ -196,6 +252,7 @@ def _apply_overrides(words: list[Word], table: dict[str, str], source: str) -> l
     reading and becomes one fixed word."""
     if not table:
         return words
+    prefixes = _glossary_prefixes if table is _glossary else _prefixes(table)
     out: list[Word] = []
     i = 0
     while i < len(words):
@@ -205,6 +262,8 @@ def _apply_overrides(words: list[Word], table: dict[str, str], source: str) -> l
             if j > i and words[j].start != words[j - 1].end:
                 break
             joined += words[j].surface
+            if joined not in prefixes:
+                break
             if joined in table:
                 best = j
         if best is None:
@@ -236,8 +295,11 @@ _MA_VERBS = ("取", "と", "置", "お", "あけ", "空け", "持た", "もた",
 _NAN_NEXT = ("だ", "で", "の", "と", "て", "な")
 
 
+_NUMERAL_POS = ("名詞", "数詞")
+
+
 def _is_numeral(word: Word) -> bool:
-    return (not word.fixed and word.pos[:2] == ("名詞", "数詞")
+    return (not word.fixed and word.pos[:2] == _NUMERAL_POS
             and parse_number(word.surface) is not None)
 
 
@@ -254,6 +316,10 @@ def _merge_numbers(words: list[Word]) -> list[Word]:
     i = 0
     while i < len(words):
         word = words[i]
+        if word.pos[:2] != _NUMERAL_POS and word.surface != "何":
+            out.append(word)  # neither a numeral nor 何: the common case, settled cheaply
+            i += 1
+            continue
         if not _is_numeral(word) and not (word.surface == "何" and not word.fixed
                                            and i + 1 < len(words)
                                            and words[i + 1].surface in COUNTERS):
@@ -302,6 +368,7 @@ def _merge_numbers(words: list[Word]) -> list[Word]:
 
 _VOICED = str.maketrans("がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽ",
                         "かきくけこさしすせそたちつてとはひふへほはひふへほ")
+_VOICED_KANA = frozenset(chr(code) for code in _VOICED)
 _standalone: dict[str, str | None] = {}
 # What may follow a number and its counter as part of the same word.
 COUNTER_SUFFIXES = {"目", "間", "中", "後", "前", "半", "頃", "以上", "以内", "未満", "毎", "分"}
@@ -348,11 +415,12 @@ def _fix_rendaku(words: list[Word]) -> None:
     """A word that starts a phrase does not take rendaku (箱の中: はこ, not ばこ) and is not
     a suffix (雨 あめ, not う): read such words as they read on their own."""
     for i, word in enumerate(words):
+        if word.pos[:1] not in (("名詞",), ("接尾辞",)):
+            continue  # neither test below can apply
         if word.fixed or not has_kanji(word.surface) or not word.reading:
             continue
         prev = words[i - 1] if i else None
-        voiced = word.reading[0] != word.reading[0].translate(_VOICED) and word.pos[:1] == (
-            "名詞",)
+        voiced = word.reading[0] in _VOICED_KANA and word.pos[:1] == ("名詞",)
         suffix = word.pos[:1] == ("接尾辞",)
         if (voiced or suffix) and not _joins_previous(prev, word):
             if voiced:
@@ -365,6 +433,10 @@ def _fix_rendaku(words: list[Word]) -> None:
                     word.reading, word.source = alone, "rule"
 
 
+_KANJI_NUMERALS = "〇一二三四五六七八九十百千万"
+_NUMERAL_COUNTER_RE = re.compile(f"([{_KANJI_NUMERALS}]+)(.+)")
+
+
 def _resplit(words: list[Word], text: str) -> list[Word]:
     """Counters the analyser fused with what follows (一|日中|雨 for 一日中雨): cut after the
     counter and analyse the rest of the sentence again; numeral-counter words it lists
@@ -373,10 +445,11 @@ def _resplit(words: list[Word], text: str) -> list[Word]:
     i = 0
     while i < len(words):
         word = words[i]
-        match = re.fullmatch(r"([〇一二三四五六七八九十百千万]+)(.+)", word.surface)
-        after_numeral = bool(out) and _is_numeral(out[-1]) and out[-1].end == word.start
+        match = (_NUMERAL_COUNTER_RE.fullmatch(word.surface)
+                 if word.surface[:1] in _KANJI_NUMERALS else None)
         if not word.fixed and match and match.group(2) in COUNTERS and (
-                word.pos[1:2] == ("固有名詞",) or after_numeral
+                word.pos[1:2] == ("固有名詞",)
+                or (bool(out) and _is_numeral(out[-1]) and out[-1].end == word.start)
                 or (match.group(2) in SAFE_COUNTERS and word.surface != "十分")):
             n = len(match.group(1))
             out.append(Word(word.start, word.start + n, match.group(1), "", ("名詞", "数詞")))
@@ -385,8 +458,9 @@ def _resplit(words: list[Word], text: str) -> list[Word]:
             i += 1
             continue
         prev = out[-1] if out else None
-        if (prev is not None and _is_numeral(prev) and not word.fixed
-                and word.surface not in COUNTERS and prev.end == word.start):
+        if (prev is not None and prev.pos[:2] == _NUMERAL_POS and not word.fixed
+                and prev.end == word.start and word.surface not in COUNTERS
+                and _is_numeral(prev)):
             counter = next((word.surface[:k] for k in range(len(word.surface) - 1, 0, -1)
                             if word.surface[:k] in COUNTERS), None)
             if counter:
@@ -414,10 +488,15 @@ def _resplit(words: list[Word], text: str) -> list[Word]:
     return out
 
 
+# The surfaces the word-by-word rules of _apply_rules look at (and verbs spelt 描...).
+_RULE_SURFACES = frozenset(EVERYDAY) | {second for _first, second in PAIRS} | {
+    "何", "後", "中", "日", "間"}
+
+
 def _apply_rules(words: list[Word], text: str) -> list[Word]:
     words = _resplit(words, text)
     # 十分 as one adverb (enough) is minutes after a time or before a time word.
-    for i, word in enumerate(words):
+    for i, word in enumerate(words if "十分" in text else ()):  # surfaces come from text
         if word.surface == "十分" and not word.fixed:
             before = words[i - 1].surface if i > 0 else ""
             after = words[i + 1].surface if i + 1 < len(words) else ""
@@ -428,11 +507,12 @@ def _apply_rules(words: list[Word], text: str) -> list[Word]:
     _fix_rendaku(words)
     out: list[Word] = []
     for i, word in enumerate(words):
+        if word.fixed or (word.surface not in _RULE_SURFACES
+                          and not word.surface.startswith("描")):
+            out.append(word)  # no rule below applies to it
+            continue
         prev = out[-1] if out else None
         nxt = words[i + 1] if i + 1 < len(words) else None
-        if word.fixed:
-            out.append(word)
-            continue
         if prev is not None and (prev.surface, word.surface) in PAIRS and not prev.fixed:
             out[-1] = Word(prev.start, word.end, prev.surface + word.surface,
                            PAIRS[(prev.surface, word.surface)], ("名詞", "普通名詞"),
@@ -472,9 +552,11 @@ def _apply_rules(words: list[Word], text: str) -> list[Word]:
 
 
 class _Cache:
+    """Per text: its words, packed (see _packed), and its ruby spans once asked for."""
+
     def __init__(self, size: int):
         self.size = size
-        self._data: OrderedDict[str, list[Word]] = OrderedDict()
+        self._data: OrderedDict[str, list] = OrderedDict()
         self._lock = threading.Lock()
         self.misses = 0
 
@@ -500,25 +582,63 @@ class _Cache:
 _cache = _Cache(CACHE_ENTRIES)
 
 
-def analyse(text: str, overrides: dict[str, str] | None = None,
-            overrides_version: str = "") -> list[Word]:
-    """The words of ``text`` with corrected readings (cached by content hash + version).
+def _packed(words: list[Word]) -> tuple:
+    """Words as nested tuples of strings and numbers. The cycle collector stops tracking
+    such tuples, so a cache of hundreds of thousands of words is not walked through by
+    every full collection (that walk was a third of the time to analyse new text); and
+    no caller can change a cached word, since each gets Words of its own."""
+    return tuple((w.start, w.end, w.surface, w.reading, w.pos, w.fixed,
+                  None if w.parts is None else tuple(w.parts), w.source) for w in words)
 
-    ``overrides`` (surface -> reading) win over the glossary and the rules; pass the
-    table's ``overrides_version`` so cached results change when the table does.
-    """
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + overrides_version
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
+
+def _unpacked(packed: tuple) -> list[Word]:
+    return [Word(start, end, surface, reading, pos, fixed,
+                 None if parts is None else list(parts), source)
+            for start, end, surface, reading, pos, fixed, parts, source in packed]
+
+
+def _cache_key(text: str, overrides_version: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + overrides_version
+
+
+def _run(text: str, overrides: dict[str, str] | None) -> list[Word]:
     _cache.misses += 1
     words = _analyse(text)
     if overrides:
         words = _apply_overrides(words, overrides, "override")
     words = _apply_overrides(words, glossary(), "glossary")
-    words = _apply_rules(words, text)
-    _cache.put(key, words)
+    return _apply_rules(words, text)
+
+
+def analyse(text: str, overrides: dict[str, str] | None = None,
+            overrides_version: str = "") -> list[Word]:
+    """The words of ``text`` with corrected readings (cached by content hash + version).
+
+    ``overrides`` (surface -> reading) win over the glossary and the rules; pass the
+    table's ``overrides_version`` so cached results change when the table does. The
+    Words returned are the caller's own: changing them changes no later result.
+    """
+    key = _cache_key(text, overrides_version)
+    cached = _cache.get(key)
+    if cached is not None:
+        return _unpacked(cached[0])
+    words = _run(text, overrides)
+    _cache.put(key, [_packed(words), None])
     return words
+
+
+def ruby_spans(text: str, overrides: dict[str, str] | None = None,
+               overrides_version: str = "") -> list[tuple[int, int, str]]:
+    """``spans(analyse(text, ...))``, cached with the words: what a page render needs."""
+    key = _cache_key(text, overrides_version)
+    cached = _cache.get(key)
+    if cached is None:
+        words = _run(text, overrides)
+        cached = [_packed(words), tuple(spans(words))]
+        _cache.put(key, cached)
+    elif cached[1] is None:
+        cached[1] = tuple(spans(_unpacked(cached[0])))
+    return list(cached[1])
 
 
 def spans(words: list[Word]) -> list[tuple[int, int, str]]:

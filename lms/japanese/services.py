@@ -94,7 +94,7 @@ class FuriganaView:
     def spans(self, text: str):
         if self.mode == "never":
             return []
-        return furigana.spans(self.words(text))
+        return furigana.ruby_spans(text, self.overrides, self.version)
 
     def shows(self, base: str) -> bool:
         """Whether a reading over ``base`` is shown: never / always / only when a kanji in
