@@ -7,18 +7,17 @@ import hashlib
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
-from lms.api.views import json_body
-from lms.authoring.models import Item
 from lms.catalog import services as catalog
-from lms.core.errors import LmsError
-from lms.extensions import db
+from lms.core.errors import Conflict, LmsError
 from lms.learning import insights, progress, services, xapi
 
 XAPI_HEADER = {"X-Experience-API-Version": xapi.XAPI_VERSION}
+MAX_BATCH = 100  # events in one request: one transaction, one commit
 
 
 def item_ref(item) -> dict | None:
@@ -136,13 +135,12 @@ def _verb(body) -> str:
     return verb
 
 
-def _check_object(body, item) -> None:
+def _check_object(body, target) -> None:
     obj = body.get("object")
     if obj is None:
         return
-    base = xapi.platform_url()
-    module = item.version.module
-    own = xapi.item_iri(base, module.course.code, module.key, item.key)
+    own = xapi.item_iri(xapi.platform_url(), target.course_code, target.module_key,
+                        target.item_key)
     if not isinstance(obj, dict) or obj.get("id") != own:
         raise ApiError(422, "validation_failed",
                        _("'object' names another activity; this address records events of "
@@ -162,21 +160,11 @@ def _result(body):
     return result
 
 
-@bp.post("/items/<int:item_id>/events")
-@token_required()
-def record_event(item_id: int):
-    user = g.api_user
-    item = db.session.get(Item, item_id)
-    if item is None or not catalog.can_view(user, item.version.module.course):
-        raise ApiError(404, "not_found", _("There is no item %(id)d.", id=item_id))
-    current = services.current_item(item)
-    if current is None:
-        raise ApiError(404, "not_found", _("Item %(id)d is no longer in the course.",
-                                           id=item_id))
-    body = json_body()
+def _event_input(body: dict, user, target) -> progress.EventInput:
+    """One event of the request body, validated (ApiError or ValidationError says why)."""
     _refuse_other_actor(body.get("actor"), user)
     verb = _verb(body)
-    _check_object(body, current)
+    _check_object(body, target)
     result = _result(body)
     timestamp = body.get("timestamp")
     if timestamp is not None:
@@ -189,16 +177,84 @@ def record_event(item_id: int):
     if resume is not None and not isinstance(resume, dict):
         raise ApiError(422, "validation_failed", _("'resume' must be an object, e.g. "
                                                    "{\"position\": 42.5}."))
-    outcome = progress.record(
-        user, current, verb, result=result, event_id=body.get("id"), timestamp=timestamp,
-        resume=resume, attempt=progress.verb_iri(verb) == progress.VERBS["attempted"])
+    return progress.clean_event(
+        verb, result=result, event_id=body.get("id"), timestamp=timestamp, resume=resume,
+        attempt=progress.verb_iri(verb) == progress.VERBS["attempted"])
+
+
+def _progress_body(target, outcome) -> dict:
+    return {"item_id": target.item_id, "key": target.item_key,
+            **progress_json(outcome.progress), "course_completed": outcome.course_completed}
+
+
+@bp.post("/items/<int:item_id>/events")
+@token_required()
+def record_event(item_id: int):
+    """One event (a JSON object) or a batch (a JSON array) on one item."""
+    user = g.api_user
+    target = progress.event_target(user, item_id)  # NotFound -> 404
+    body = request.get_json(silent=True)
+    if isinstance(body, list):
+        return _record_batch(user, target, body)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request",
+                       _("Send a JSON object (one event) or an array of events with "
+                         "Content-Type: application/json."))
+    event = _event_input(body, user, target)
+    outcome = progress.record_events(user.id, target, [event])
+    return jsonify({"id": event.id, "stored": outcome.stored[0],
+                    "progress": _progress_body(target, outcome)}), (
+        201 if outcome.stored[0] else 200)
+
+
+def _record_batch(user, target, bodies: list):
+    """All or nothing, as an xAPI LRS treats a statement batch: every event is checked
+    first; if any is invalid, nothing is stored and the answer names each bad one by its
+    position in the array (counting from 0)."""
+    if not bodies:
+        raise ApiError(422, "validation_failed", _("The batch is empty: send at least one "
+                                                   "event."))
+    if len(bodies) > MAX_BATCH:
+        raise ApiError(413, "too_large", _("Send at most %(n)d events in one batch.",
+                                           n=MAX_BATCH))
+    events, problems, seen = [], [], {}
+    for index, body in enumerate(bodies):
+        try:
+            if not isinstance(body, dict):
+                raise ApiError(422, "validation_failed", _("Each event must be a JSON object."))
+            event = _event_input(body, user, target)
+            if event.id in seen:
+                raise ApiError(422, "validation_failed",
+                               _("Event %(index)d has the same id: each event of a batch "
+                                 "needs its own id.", index=seen[event.id]))
+            seen[event.id] = index
+            events.append(event)
+        except (ApiError, LmsError) as exc:
+            own_id = body.get("id") if isinstance(body, dict) else None
+            problems.append({"index": index, "id": own_id if isinstance(own_id, str) else None,
+                             "message": exc.message, "details": exc.details})
+    if problems:
+        first = problems[0]
+        raise ApiError(422, "validation_failed", ngettext(
+            "Nothing was stored: %(num)d event of the batch is invalid. Event %(index)d "
+            "(counting from 0): %(reason)s",
+            "Nothing was stored: %(num)d events of the batch are invalid. The first, event "
+            "%(index)d (counting from 0): %(reason)s",
+            len(problems), index=first["index"], reason=first["message"]), problems)
+    try:
+        outcome = progress.record_events(user.id, target, events)
+    except Conflict as exc:
+        raise ApiError(409, "conflict", _(
+            "Nothing was stored: the id of event %(index)d (counting from 0) belongs to an "
+            "event recorded before for someone else. Give it a new id.",
+            index=exc.details[0]["index"]), exc.details) from exc
+    recorded = sum(outcome.stored)
     return jsonify({
-        "id": outcome.event.id,
-        "stored": outcome.stored,
-        "progress": {"item_id": current.id, "key": current.key,
-                     **progress_json(outcome.progress),
-                     "course_completed": outcome.course_completed},
-    }), 201 if outcome.stored else 200
+        "recorded": recorded,
+        "events": [{"id": e.id, "stored": stored}
+                   for e, stored in zip(events, outcome.stored, strict=True)],
+        "progress": _progress_body(target, outcome),
+    }), 201 if recorded else 200
 
 
 @bp.get("/xapi/statements")

@@ -297,20 +297,41 @@ PATHS.update({
     },
     "/items/{item_id}/events": {
         "post": {
-            "summary": "Record a learning event (an xAPI-shaped statement) on an item",
+            "summary": "Record a learning event (an xAPI-shaped statement) on an item, or a "
+                       "batch of them",
             "description": "The actor is always the token's user: an 'actor' naming someone "
                            "else is refused (422). Send an 'id' (UUID) so that a retry is "
                            "recognised: a repeated id answers 200 with stored false and "
                            "changes nothing. The verb 'attempted' counts one attempt. An item "
-                           "of an older module version records on the current one.",
+                           "of an older module version records on the current one.\n\n"
+                           "Batch: send a JSON array of up to 100 events (e.g. a player's "
+                           "queued heartbeats) to record them in one transaction, in array "
+                           "order. As an xAPI LRS does with a statement batch, it is all or "
+                           "nothing: if any event is invalid, none is stored and the 422 "
+                           "lists every invalid one in 'details' as {index (from 0), id, "
+                           "message, details}; the message names the first. An id already "
+                           "recorded for you is skipped (stored false), so a retried batch is "
+                           "a no-op (200, recorded 0); an id of someone else's event refuses "
+                           "the batch (409, the event named in 'details'). Two events of one "
+                           "batch may not share an id.",
             "tags": ["learning"],
             "parameters": [{"name": "item_id", "in": "path", "required": True,
                             "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": _json("EventInput")},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "oneOf": [{"$ref": "#/components/schemas/EventInput"},
+                          {"type": "array", "minItems": 1, "maxItems": 100,
+                           "items": {"$ref": "#/components/schemas/EventInput"}}]}}}},
             "responses": {
-                "201": _resp("Recorded", "EventRecorded"),
-                "200": _resp("This id was recorded before; nothing changed", "EventRecorded"),
-                "400": ERROR, "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
+                "201": {"description": "Recorded (a batch: at least one event was new)",
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            {"$ref": "#/components/schemas/EventRecorded"},
+                            {"$ref": "#/components/schemas/EventBatchRecorded"}]}}}},
+                "200": {"description": "Every id was recorded before; nothing changed",
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            {"$ref": "#/components/schemas/EventRecorded"},
+                            {"$ref": "#/components/schemas/EventBatchRecorded"}]}}}},
+                "400": ERROR, "401": ERROR, "404": ERROR, "409": ERROR, "413": ERROR,
+                "422": ERROR,
             },
         }
     },
@@ -436,6 +457,24 @@ SCHEMAS.update({
             "id": {"type": "string", "format": "uuid"},
             "stored": {"type": "boolean", "description": "False: a repeated id"},
             "progress": {"type": "object", "required": ["item_id", "key", "status"],
+                         "properties": {"item_id": {"type": "integer"},
+                                        "key": {"type": "string"},
+                                        "course_completed": {"type": "boolean"},
+                                        **_PROGRESS_PROPERTIES}},
+        },
+    },
+    "EventBatchRecorded": {
+        "type": "object", "required": ["recorded", "events", "progress"],
+        "properties": {
+            "recorded": {"type": "integer", "description": "Events stored by this request"},
+            "events": {"type": "array", "description": "One per event sent, in order",
+                       "items": {"type": "object", "required": ["id", "stored"],
+                                 "properties": {"id": {"type": "string", "format": "uuid"},
+                                                "stored": {"type": "boolean",
+                                                           "description": "False: a "
+                                                                          "repeated id"}}}},
+            "progress": {"type": "object", "required": ["item_id", "key", "status"],
+                         "description": "The item's progress after the whole batch",
                          "properties": {"item_id": {"type": "integer"},
                                         "key": {"type": "string"},
                                         "course_completed": {"type": "boolean"},

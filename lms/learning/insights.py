@@ -33,6 +33,7 @@ from lms.learning.services import course_outline, current_item
 GRID_PAGE_SIZE = 50
 GRID_SORTS = ("name", "-name", "percent", "-percent")
 STALLED_DEFAULT_DAYS = 7
+STALLED_SHOWN = 50  # the longest silent first; the page says how many there are in all
 CSV_BATCH = 200  # students per query while streaming the CSV
 
 
@@ -108,11 +109,37 @@ def summarise(states) -> Summary:
 # --- the progress grid -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Mark:
+    """The part of a student's item progress the grid shows (ItemState.progress)."""
+
+    completed: bool
+    passed: bool | None
+    best_score: float | None
+
+    status = property(ItemProgress.status.fget)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell, ready to print: the page shows thousands of them, so nothing is
+    computed (or translated) per cell while the template renders."""
+
+    status: str  # not_started, in_progress, ... (CSS class, with - for _)
+    text: str  # what is seen: ✓ 85, ✓, …, ✗ 40, —
+    label: str  # what a screen reader says: "Passed 85"
+
+
 @dataclass
 class GridRow:
     user: User
     states: list[ItemState]  # one per layout column, in order
     summary: Summary
+    cells: list[Cell] = field(default_factory=list)  # one per state
+
+    @property
+    def score_text(self) -> str:
+        return "—" if self.summary.score is None else f"{self.summary.score:g}"
 
 
 @dataclass
@@ -125,6 +152,19 @@ class Grid:
     pages: int
     total: int  # students enrolled
     per_page: int = GRID_PAGE_SIZE
+
+    @property
+    def page_links(self) -> list[int | None]:
+        """Pages to link to: the first, the last and two either side of this one; None
+        where pages are left out."""
+        shown = sorted({1, self.pages, *range(max(1, self.page - 2),
+                                              min(self.pages, self.page + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
 
 
 def _enrolled(course: Course):
@@ -141,34 +181,58 @@ def _done_counts(course: Course, layout: Layout):
 
 
 def _student_page(course: Course, layout: Layout, sort: str, offset: int, limit: int):
-    done = _done_counts(course, layout)
-    done_value = func.coalesce(done.c.done, 0)
-    order = {
-        "name": (User.name.asc(), User.id.asc()),
-        "-name": (User.name.desc(), User.id.desc()),
-        "percent": (done_value.asc(), User.name.asc(), User.id.asc()),
-        "-percent": (done_value.desc(), User.name.asc(), User.id.asc()),
-    }[sort]
-    return db.session.scalars(
-        select(User).join(Enrollment, _enrolled(course))
-        .outerjoin(done, done.c.user_id == User.id)
-        .order_by(*order).offset(offset).limit(limit)).all()
+    stmt = select(User).join(Enrollment, _enrolled(course))
+    if sort in ("name", "-name"):  # no need to count anyone's progress
+        direction = "asc" if sort == "name" else "desc"
+        order = (getattr(User.name, direction)(), getattr(User.id, direction)())
+    else:
+        done = _done_counts(course, layout)
+        done_value = func.coalesce(done.c.done, 0)
+        stmt = stmt.outerjoin(done, done.c.user_id == User.id)
+        order = ((done_value.asc() if sort == "percent" else done_value.desc()),
+                 User.name.asc(), User.id.asc())
+    return db.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)).all()
 
 
-def _rows_for(course: Course, layout: Layout, users: list[User]) -> list[GridRow]:
-    """Progress of these students in one query, then everything in memory."""
+def _rows_for(course: Course, layout: Layout, users: list[User],
+              cells: bool = False) -> list[GridRow]:
+    """Progress of these students in one query, then everything in memory. ``cells``:
+    also each cell's printable text (for the page)."""
     progress: dict[int, dict] = {u.id: {} for u in users}
     if users:
-        for row in db.session.scalars(select(ItemProgress).where(
-                ItemProgress.course_id == course.id,
-                ItemProgress.user_id.in_([u.id for u in users]))):
-            progress[row.user_id][(row.module_id, row.item_key)] = row
+        # Only what a cell and the summary show: no ORM objects for a page of thousands.
+        for user_id, module_id, key, *mark in db.session.execute(select(
+                ItemProgress.user_id, ItemProgress.module_id, ItemProgress.item_key,
+                ItemProgress.completed, ItemProgress.passed, ItemProgress.best_score).where(
+                ItemProgress.user_id.in_([u.id for u in users]),
+                ItemProgress.course_id == course.id)):
+            progress[user_id][(module_id, key)] = Mark(*mark)
+    labels = status_labels() if cells else {}
+    made: dict[tuple, Cell] = {}  # a page has a few dozen different cells, not thousands
     rows = []
     for user in users:
         states = layout.states(progress[user.id])
-        rows.append(GridRow(user, [s for _m, group in states for s in group],
-                            summarise(states)))
+        flat = [s for _m, group in states for s in group]
+        row_cells = []
+        if cells:
+            for state in flat:
+                key = (state.status, state.progress.best_score if state.progress else None)
+                cell = made.get(key)
+                if cell is None:
+                    cell = made[key] = _cell(state, labels)
+                row_cells.append(cell)
+        rows.append(GridRow(user, flat, summarise(states), row_cells))
     return rows
+
+
+def _cell(state: ItemState, labels: dict[str, str]) -> Cell:
+    status = state.status
+    text = cell_text(state)
+    score = state.progress.best_score if state.progress else None
+    label = labels.get(status, status)
+    if score is not None and status != "not_started":
+        label = f"{label} {score:g}"
+    return Cell(status.replace("_", "-"), text, label)
 
 
 def progress_grid(course: Course, *, sort: str = "name", page: int = 1,
@@ -182,8 +246,8 @@ def progress_grid(course: Course, *, sort: str = "name", page: int = 1,
     pages = max(1, math.ceil(total / per_page))
     page = min(max(page, 1), pages)
     users = _student_page(course, layout, sort, (page - 1) * per_page, per_page)
-    return Grid(course, layout, _rows_for(course, layout, users), sort, page, pages, total,
-                per_page)
+    return Grid(course, layout, _rows_for(course, layout, users, cells=True), sort, page,
+                pages, total, per_page)
 
 
 def grid_rows_all(course: Course, layout: Layout, sort: str = "name"):
@@ -208,10 +272,14 @@ def cell_text(state: ItemState) -> str:
     return symbol
 
 
-def status_label(status: str) -> str:
+def status_labels() -> dict[str, str]:
+    """Every status word in the viewer's language (translate once, not once per cell)."""
     return {"not_started": _("Not started"), "in_progress": _("In progress"),
-            "completed": _("Completed"), "passed": _("Passed"),
-            "failed": _("Failed")}.get(status, status)
+            "completed": _("Completed"), "passed": _("Passed"), "failed": _("Failed")}
+
+
+def status_label(status: str) -> str:
+    return status_labels().get(status, status)
 
 
 def _csv_safe(value) -> str:
@@ -233,13 +301,14 @@ def progress_csv_rows(course: Course, sort: str = "name"):
     header += [f"{pick(m.current_version.title) if m.current_version else m.key} / "
                f"{pick(c.item.title)}" for m, cols in layout.modules for c in cols]
     yield [_csv_safe(v) for v in header]
+    labels = status_labels()
     for row in grid_rows_all(course, layout, sort):
         cells = [row.user.name, row.user.email, row.user.student_number or "",
                  row.summary.percent,
                  "" if row.summary.score is None else f"{row.summary.score:g}"]
         for state in row.states:
             score = state.progress.best_score if state.progress else None
-            label = status_label(state.status)
+            label = labels.get(state.status, state.status)
             cells.append(f"{label} {score:g}" if score is not None else label)
         yield [_csv_safe(v) for v in cells]
 
@@ -254,34 +323,63 @@ class StalledStudent:
     percent: int
 
 
+@dataclass
+class Stalled:
+    students: list[StalledStudent]  # the first ``limit``, longest silent first
+    total: int  # how many have stalled in all
+    days: int
+
+    def __iter__(self):
+        return iter(self.students)
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+
 def stalled_students(course: Course, days: int = STALLED_DEFAULT_DAYS,
-                     now: datetime | None = None,
-                     layout: Layout | None = None) -> list[StalledStudent]:
+                     now: datetime | None = None, layout: Layout | None = None,
+                     limit: int = STALLED_SHOWN) -> Stalled:
     """Enrolled students whose last event in the course happened more than ``days`` days
-    ago, or who never started; the longest silent first (never started before them).
-    One query, given the course's ``layout`` (else three more to load it)."""
+    ago, or who never started; the longest silent first (never started before them),
+    at most ``limit`` of them, and how many there are in all. Two queries, given the
+    course's ``layout`` (else three more to load it): the last event per student comes
+    from the index on learning_events (course_id, user_id, timestamp) alone."""
     if days < 1 or days > 365:
         raise ValidationError(_("Give a number of days from 1 to 365."))
     cutoff = (now or utcnow()) - timedelta(days=days)
     layout = layout or course_layout(course)
     required = sum(1 for c in layout.columns if c.required)
-    last = (select(LearningEvent.user_id, func.max(LearningEvent.timestamp).label("last"))
-            .where(LearningEvent.course_id == course.id)
-            .group_by(LearningEvent.user_id).subquery())
-    done = _done_counts(course, layout)
+    # Per enrolled student, one seek to the end of their range of the index.
+    last_event = (select(func.max(LearningEvent.timestamp))
+                  .where(LearningEvent.course_id == course.id,
+                         LearningEvent.user_id == Enrollment.user_id)
+                  .correlate(Enrollment).scalar_subquery())
+    # MATERIALIZED: computed once per student, not again for the filter and the sort.
+    last = (select(Enrollment.user_id, last_event.label("last"))
+            .where(Enrollment.course_id == course.id, Enrollment.status != "withdrawn")
+            .cte("last_activity").prefix_with("MATERIALIZED"))
     rows = db.session.execute(
-        select(User, last.c.last, func.coalesce(done.c.done, 0))
-        .join(Enrollment, _enrolled(course))
-        .outerjoin(last, last.c.user_id == User.id)
-        .outerjoin(done, done.c.user_id == User.id)
+        select(User, last.c.last, func.count().over().label("total"))
+        .join(last, last.c.user_id == User.id)
         .where(or_(last.c.last.is_(None), last.c.last < cutoff))
         .order_by(case((last.c.last.is_(None), 0), else_=1), last.c.last.asc(), User.name,
-                  User.id)).all()
-    result = []
-    for user, last_at, done_count in rows:
-        percent = round(100 * done_count / required) if required else 0
-        result.append(StalledStudent(user, last_at, percent))
-    return result
+                  User.id)
+        .limit(limit)).all()
+    done: Counter = Counter()
+    if rows and required:
+        # By student (index user_id, course_id); which rows count is decided here, as an
+        # OR over the modules in SQL would send SQLite through the whole course.
+        wanted = {(c.module.id, c.item.key) for c in layout.columns if c.required}
+        for user_id, module_id, key in db.session.execute(
+                select(ItemProgress.user_id, ItemProgress.module_id, ItemProgress.item_key)
+                .where(ItemProgress.user_id.in_([user.id for user, _l, _t in rows]),
+                       ItemProgress.course_id == course.id,
+                       ItemProgress.completed.is_(True))):
+            if (module_id, key) in wanted:
+                done[user_id] += 1
+    students = [StalledStudent(user, last_at, round(100 * done.get(user.id, 0) / required)
+                               if required else 0) for user, last_at, _total in rows]
+    return Stalled(students, rows[0].total if rows else 0, days)
 
 
 # --- quiz item analysis -------------------------------------------------------------

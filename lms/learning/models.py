@@ -23,6 +23,8 @@ class LearningEvent(db.Model):
     __table_args__ = (
         Index("ix_learning_events_user_course_stored", "user_id", "course_id", "stored"),
         Index("ix_learning_events_course_stored", "course_id", "stored"),
+        # Who has stalled: the last event per student of a course, from the index alone.
+        Index("ix_learning_events_course_user_timestamp", "course_id", "user_id", "timestamp"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

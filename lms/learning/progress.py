@@ -12,16 +12,20 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, null, select
+from sqlalchemy import and_, bindparam, case, exists, func, null, select, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
-from lms.authoring.models import Item, ItemSetting, Module
+from lms.authoring.models import Item, ItemSetting, Module, ModuleVersion
 from lms.authoring.services import effective_settings, item_overrides
+from lms.catalog.models import Course, Enrollment, course_instructors
 from lms.core import stamps
 from lms.core.db import utcnow
-from lms.core.errors import Conflict, ValidationError
+from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.extensions import db
 from lms.learning.models import CourseResult, ItemProgress, LearningEvent, Notification
 from lms.learning.services import course_outline
@@ -38,11 +42,67 @@ _DURATION_RE = re.compile(
 MAX_DURATION = 24 * 3600  # one event never adds more than a day of study time
 
 
+@dataclass(frozen=True)
+class Target:
+    """What recording an event on an item needs to know about it: the item of the
+    module's current version, its effective settings and where it sits. The API loads
+    it in one query (``lms.api.learning``); ``target_of`` builds it from an Item."""
+
+    item_id: int
+    item_key: str
+    kind: str
+    settings: dict  # effective settings (instructor overrides applied)
+    module_id: int
+    module_key: str
+    version_number: int
+    course_id: int
+    course_code: str
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """One validated event: ``clean_event`` makes it."""
+
+    id: str
+    verb: str  # an ADL verb IRI
+    result: dict | None
+    timestamp: datetime | None
+    resume: dict | None
+    attempt: bool
+
+
+@dataclass
+class ProgressState:
+    """An item_progress row as the write returned it (no second read after commit)."""
+
+    completed: bool
+    passed: bool | None
+    best_score: float | None
+    last_score: float | None
+    attempts: int
+    time_spent: int
+    resume: dict | None
+    completed_at: datetime | None
+
+    status = property(ItemProgress.status.fget)  # one definition of the status words
+
+
 @dataclass
 class Outcome:
-    event: LearningEvent
+    event_id: str
     stored: bool  # False when the same event id was already recorded
-    progress: ItemProgress | None
+    progress: ProgressState | ItemProgress | None
+    course_completed: bool = False
+
+    @property
+    def event(self) -> LearningEvent | None:
+        return db.session.get(LearningEvent, self.event_id)
+
+
+@dataclass
+class BatchOutcome:
+    stored: list[bool]  # per event, in the order given: False for an id seen before
+    progress: ProgressState | ItemProgress | None  # the item's progress after the batch
     course_completed: bool = False
 
 
@@ -109,6 +169,84 @@ def clean_result(result: dict | None) -> dict | None:
     return clean
 
 
+def clean_event(verb: str, *, result: dict | None = None, event_id: str | None = None,
+                timestamp: datetime | None = None, resume: dict | None = None,
+                attempt: bool = False) -> EventInput:
+    """Validate one event's values (ValidationError with the reason); an event without an
+    id gets a new one. A timestamp in the future (beyond 5 minutes of clock skew) is
+    replaced by the time it is recorded."""
+    iri = verb_iri(verb)
+    result = clean_result(result)
+    if event_id is not None:
+        try:
+            event_id = str(uuid.UUID(str(event_id)))
+        except ValueError as exc:
+            raise ValidationError(_("'id' must be a UUID.")) from exc
+    return EventInput(event_id or str(uuid.uuid4()), iri, result, timestamp, resume, attempt)
+
+
+def target_of(item: Item) -> Target:
+    """The Target of an item that is loaded already (two small queries: the overrides of
+    its module and, unless loaded, the course)."""
+    version = item.version
+    module = version.module
+    return Target(item.id, item.key, item.kind, effective_settings(item, item_overrides(module)),
+                  module.id, module.key, version.number, module.course_id, module.course.code)
+
+
+def event_target(user, item_id: int) -> Target:
+    """The Target for recording ``user``'s events on item ``item_id``, in one query: the
+    item of its module's current version (an item of an older version records on it),
+    settings overrides, and whether the user may open the course (catalog.can_view's
+    rule: its students, its instructors, administrators). NotFound otherwise, with the
+    same answer for an item that does not exist and one the user may not open."""
+    access = user.role if user.role in ("admin", "student") else "instructor"
+    row = db.session.execute(_target_query(access),
+                             {"item_id": item_id, "user_id": user.id}).first()
+    if row is None or not row.allowed:
+        raise NotFound(_("There is no item %(id)d.", id=item_id))
+    (cur_id, key, kind, required, weight, settings, number, module_id, module_key, course_id,
+     code, o_required, o_weight, o_pass) = row[:14]
+    if cur_id is None:
+        raise NotFound(_("Item %(id)d is no longer in the course.", id=item_id))
+    item = SimpleNamespace(key=key, required=required, weight=weight, settings=settings)
+    override = SimpleNamespace(required=o_required, weight=o_weight, pass_score=o_pass)
+    return Target(cur_id, key, kind, effective_settings(item, {key: override}), module_id,
+                  module_key, number, course_id, code)
+
+
+@cache
+def _target_query(access: str):
+    """event_target's statement, built once per kind of access (building a statement
+    costs more CPU than running it)."""
+    asked, current = aliased(Item), aliased(Item)
+    current_version = aliased(ModuleVersion)
+    if access == "admin":
+        allowed = true()
+    elif access == "student":
+        allowed = exists().where(Enrollment.course_id == Module.course_id,
+                                 Enrollment.user_id == bindparam("user_id"),
+                                 Enrollment.status != "withdrawn")
+    else:
+        allowed = exists().where(course_instructors.c.course_id == Module.course_id,
+                                 course_instructors.c.user_id == bindparam("user_id"))
+    return (
+        select(current.id, current.key, current.kind, current.required, current.weight,
+               current.settings, current_version.number, Module.id, Module.key,
+               Module.course_id, Course.code, ItemSetting.required, ItemSetting.weight,
+               ItemSetting.pass_score, allowed.label("allowed"))
+        .select_from(asked)
+        .join(ModuleVersion, ModuleVersion.id == asked.version_id)
+        .join(Module, Module.id == ModuleVersion.module_id)
+        .join(Course, Course.id == Module.course_id)
+        .outerjoin(current_version, current_version.id == Module.current_version_id)
+        .outerjoin(current, and_(current.version_id == Module.current_version_id,
+                                 current.key == asked.key))
+        .outerjoin(ItemSetting, and_(ItemSetting.module_id == Module.id,
+                                     ItemSetting.item_key == asked.key))
+        .where(asked.id == bindparam("item_id")))
+
+
 def record(user, item: Item, verb: str, *, result: dict | None = None,
            event_id: str | None = None, timestamp: datetime | None = None,
            resume: dict | None = None, attempt: bool = False) -> Outcome:
@@ -119,53 +257,123 @@ def record(user, item: Item, verb: str, *, result: dict | None = None,
     a repeated ``event_id`` is a no-op (``stored`` False). Raises ValidationError for bad
     values and Conflict when the id belongs to someone else's event.
     """
-    iri = verb_iri(verb)
-    result = clean_result(result)
-    if event_id is not None:
-        try:
-            event_id = str(uuid.UUID(str(event_id)))
-        except ValueError as exc:
-            raise ValidationError(_("'id' must be a UUID.")) from exc
+    event = clean_event(verb, result=result, event_id=event_id, timestamp=timestamp,
+                        resume=resume, attempt=attempt)
+    outcome = record_events(user.id, target_of(item), [event])
+    return Outcome(event.id, outcome.stored[0], outcome.progress, outcome.course_completed)
+
+
+def record_events(user_id: int, target: Target, events: list[EventInput]) -> BatchOutcome:
+    """Record ``events`` (validated by ``clean_event``, in the order they happened) of one
+    user on one item in one transaction, and commit.
+
+    Ids recorded before are skipped (their ``stored`` is False): a retried batch changes
+    nothing. If none is new the transaction is rolled back, as a retry must leave no
+    trace. The new events update the item's progress with one upsert whose result is
+    exactly that of applying them one by one. Raises Conflict (nothing stored) when an
+    id belongs to another user's event; ``details`` names it by its position.
+    """
+    ids = [e.id for e in events]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("Each event of a batch needs its own id."))
     now = utcnow()
-    if timestamp is None or timestamp > now + timedelta(minutes=5):
-        timestamp = now
-    version = item.version
-    module = version.module
-    event_values = dict(
-        id=event_id or str(uuid.uuid4()), user_id=user.id, course_id=module.course_id,
-        module_id=module.id, item_id=item.id, item_key=item.key, verb=iri, result=result,
-        context={"module": module.key, "module_version": version.number,
-                 "course": module.course.code},
-        timestamp=timestamp, stored=now,
-    )
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    events = LearningEvent.__table__
-    inserted = db.session.execute(
-        insert(events).values(**event_values).on_conflict_do_nothing(index_elements=["id"])
-        .returning(events.c.id)
-    ).first()
-    if not inserted:
+    table = LearningEvent.__table__
+    context = {"module": target.module_key, "module_version": target.version_number,
+               "course": target.course_code}
+    rows = [dict(id=e.id, user_id=user_id, course_id=target.course_id,
+                 module_id=target.module_id, item_id=target.item_id, item_key=target.item_key,
+                 verb=e.verb, result=e.result, context=context,
+                 timestamp=e.timestamp if e.timestamp is not None
+                 and e.timestamp <= now + timedelta(minutes=5) else now,
+                 stored=now) for e in events]
+    if len(rows) == 1:
+        new_ids = set(db.session.scalars(_event_insert(dialect), rows[0]))
+    else:
+        new_ids = set(db.session.scalars(
+            insert(table).values(rows).on_conflict_do_nothing(index_elements=["id"])
+            .returning(table.c.id)))
+    stored = [e.id in new_ids for e in events]
+    if not all(stored):
+        owners = dict(db.session.execute(select(table.c.id, table.c.user_id).where(
+            table.c.id.in_([i for i in ids if i not in new_ids]))).all())
+        others = [n for n, e in enumerate(events) if owners.get(e.id, user_id) != user_id]
+        if others:
+            db.session.rollback()
+            raise Conflict(_("An event with this id exists already."),
+                           details=[{"index": n, "id": events[n].id} for n in others])
+    if not new_ids:
         db.session.rollback()
-        existing = db.session.get(LearningEvent, event_values["id"])
-        if existing is None or existing.user_id != user.id:
-            raise Conflict(_("An event with this id exists already."))
-        return Outcome(existing, False, _progress_row(user.id, module.id, item.key))
+        return BatchOutcome(stored, _progress_state(user_id, target.module_id,
+                                                    target.item_key))
 
-    settings = effective_settings(item, item_overrides(module))
-    completed, passed, score = _derive(item, settings, iri, result)
-    seconds = parse_duration((result or {}).get("duration"))
+    progress, newly_completed = _update_progress(
+        dialect, user_id, target, [e for e, new in zip(events, stored, strict=True) if new], now)
+    # After the upsert, before the completion check: the stamp row is locked until
+    # commit, so two transactions of one user finish one after the other and the later
+    # completion check sees the earlier one's progress (PostgreSQL; SQLite has one writer).
+    stamps.touch_user(user_id)  # Core statements: the ORM listener does not see them
+    course_completed = False
+    if newly_completed:
+        course = db.session.get(Course, target.course_id)
+        course_completed = _complete_course_if_done(user_id, course)
+    _queue_for_lrs(insert, [i for i in ids if i in new_ids])
+    db.session.commit()
+    return BatchOutcome(stored, progress, course_completed)
+
+
+def _update_progress(dialect: str, user_id: int, target: Target, events: list[EventInput],
+                     now):
+    """One upsert of the item's progress row for ``events`` (all new, in order); returns
+    (ProgressState after it, whether it completed the item just now).
+
+    The events are folded first with the same rules the SQL applies to the stored row,
+    so one statement gives what one statement per event would: completion and pass never
+    go back, the best score is the highest, the last score and resume state are the
+    latest given, attempts and time add up."""
+    completed, passed, best, last, attempts, seconds, resume = False, None, None, None, 0, 0, None
+    for event in events:
+        done, did_pass, score = _derive(target.kind, target.settings, event.verb, event.result)
+        completed = completed or done
+        if passed is not True and did_pass is not None:
+            passed = did_pass
+        if score is not None:
+            best = score if best is None else max(best, score)
+            last = score
+        attempts += 1 if event.attempt else 0
+        seconds += parse_duration((event.result or {}).get("duration"))
+        resume = event.resume if event.resume is not None else resume
+    params = dict(
+        user_id=user_id, course_id=target.course_id, module_id=target.module_id,
+        item_key=target.item_key, completed=completed, passed=passed, best_score=best,
+        last_score=last, attempts=attempts, time_spent=seconds, first_at=now, updated_at=now,
+        completed_at=now if completed else None)
+    if resume is not None:
+        params["resume"] = resume
+    row = db.session.execute(_progress_upsert(dialect, resume is not None), params).one()
+    state = ProgressState(*row)
+    # completed_at keeps the first completion's time: ours only if this completed it.
+    return state, completed and state.completed_at == now
+
+
+@cache
+def _event_insert(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LearningEvent.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+
+
+@cache
+def _progress_upsert(dialect: str, with_resume: bool):
+    """The progress upsert, built once: its SQL never lowers a completion, a pass or a
+    best score, whatever order concurrent transactions commit in."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ItemProgress.__table__
-    row = dict(
-        user_id=user.id, course_id=module.course_id, module_id=module.id, item_key=item.key,
-        completed=completed, passed=passed, best_score=score, last_score=score,
-        attempts=1 if attempt else 0, time_spent=seconds,
-        resume=resume if resume is not None else null(), first_at=now, updated_at=now,
-        completed_at=now if completed else None,
-    )
-    stmt = insert(table).values(**row)
+    # Without a resume state: SQL NULL (keep the stored one), not a JSON null.
+    stmt = insert(table) if with_resume else insert(table).values(resume=null())
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["user_id", "module_id", "item_key"],
         set_={
             "completed": table.c.completed | excluded.completed,
@@ -185,19 +393,15 @@ def record(user, item: Item, verb: str, *, result: dict | None = None,
             "updated_at": excluded.updated_at,
             "completed_at": func.coalesce(table.c.completed_at, excluded.completed_at),
         },
-    )
-    db.session.execute(stmt)
-    stamps.touch_user(user.id)  # Core statements: the ORM listener does not see them
-    course_completed = False
-    if completed:
-        course_completed = _complete_course_if_done(user, module.course)
-    _queue_for_lrs(event_values["id"])
-    db.session.commit()
-    event = db.session.get(LearningEvent, event_values["id"])
-    return Outcome(event, True, _progress_row(user.id, module.id, item.key), course_completed)
+    ).returning(*_STATE_COLUMNS)
 
 
-def _derive(item: Item, settings: dict, iri: str, result: dict | None):
+_STATE_COLUMNS = [ItemProgress.__table__.c[name] for name in (
+    "completed", "passed", "best_score", "last_score", "attempts", "time_spent", "resume",
+    "completed_at")]
+
+
+def _derive(kind: str, settings: dict, iri: str, result: dict | None):
     """(completed, passed, score 0-100) that this event asserts; None = says nothing."""
     result = result or {}
     score = None
@@ -209,31 +413,33 @@ def _derive(item: Item, settings: dict, iri: str, result: dict | None):
     elif iri == VERBS["failed"]:
         passed = False
     pass_score = settings.get("pass_score")
-    if score is not None and pass_score is not None and item.kind in SCORED_KINDS:
+    if score is not None and pass_score is not None and kind in SCORED_KINDS:
         passed = score >= float(pass_score)
-    if item.kind in SCORED_KINDS and (score is not None or passed is not None):
+    if kind in SCORED_KINDS and (score is not None or passed is not None):
         # A scored item is complete when passed (or when it has no pass mark at all).
         completed = bool(passed) if passed is not None else score is not None
     else:
         completed = iri in (VERBS["completed"], VERBS["passed"]) or result.get("completion") is True
-    if result.get("completion") is True and item.kind in ("scorm", "html5") and passed is None:
+    if result.get("completion") is True and kind in ("scorm", "html5") and passed is None:
         completed = True
     return completed, passed, score
 
 
-def _progress_row(user_id: int, module_id: int, key: str) -> ItemProgress | None:
-    return db.session.scalar(select(ItemProgress).where(
+def _progress_state(user_id: int, module_id: int, key: str) -> ProgressState | None:
+    row = db.session.execute(select(*_STATE_COLUMNS).where(
         ItemProgress.user_id == user_id, ItemProgress.module_id == module_id,
-        ItemProgress.item_key == key).execution_options(populate_existing=True))
+        ItemProgress.item_key == key)).first()
+    return ProgressState(*row) if row else None
 
 
-def _queue_for_lrs(event_id: str) -> None:
+def _queue_for_lrs(insert, event_ids: list[str]) -> None:
     from flask import current_app
 
-    if current_app.config.get("XAPI_LRS_URL"):
+    if event_ids and current_app.config.get("XAPI_LRS_URL"):
         from lms.learning.models import XapiOutbox
 
-        db.session.add(XapiOutbox(event_id=event_id))
+        outbox = XapiOutbox.__table__
+        db.session.execute(insert(outbox).values([{"event_id": i} for i in event_ids]))
 
 
 # --- completion -----------------------------------------------------------------
@@ -294,8 +500,8 @@ def module_complete(items: list[ItemState]) -> bool:
     return bool(items) and all(s.done for s in required)
 
 
-def _complete_course_if_done(user, course) -> bool:
-    states = course_states(user.id, course)
+def _complete_course_if_done(user_id: int, course) -> bool:
+    states = course_states(user_id, course)
     if not states or not all(module_complete(items) for _m, items in states):
         return False
     dialect = db.session.get_bind().dialect.name
@@ -303,12 +509,12 @@ def _complete_course_if_done(user, course) -> bool:
     score = course_score(states)
     results = CourseResult.__table__
     created = db.session.execute(insert(results).values(
-        user_id=user.id, course_id=course.id, score=score if score is not None else 100.0,
+        user_id=user_id, course_id=course.id, score=score if score is not None else 100.0,
         completed_at=utcnow()).on_conflict_do_nothing(index_elements=["user_id", "course_id"])
         .returning(results.c.id)
     ).first()
     if created:
-        db.session.add(Notification(user_id=user.id, kind="course_complete",
+        db.session.add(Notification(user_id=user_id, kind="course_complete",
                                     data={"course": course.code, "score": score},
                                     link=f"/learning/courses/{course.code}"))
     return created is not None

@@ -331,3 +331,51 @@ def test_empty_course_says_so(app, client, make_user):
     html = client.get("/learning/courses/EMPTY/progress").get_data(as_text=True)
     assert "This course has no items yet." in html
     assert "Everyone has been active" in html
+
+
+def test_page_links_name_the_first_last_and_nearby_pages(app, course_setup):
+    course_setup(7)
+    with app.app_context():
+        course = catalog.course_by_code("GD101")
+        links = {page: insights.progress_grid(course, page=page, per_page=1).page_links
+                 for page in (1, 4, 7)}
+    assert links == {1: [1, 2, 3, None, 7], 4: [1, 2, 3, 4, 5, 6, 7],
+                     7: [1, None, 5, 6, 7]}
+
+
+def test_pages_of_fifty_with_links_that_keep_the_sort(app, client, course_setup):
+    teacher, students, items = course_setup(names=[f"Student {i:03d}" for i in range(101)])
+    login(client, teacher.email)
+    html = client.get("/learning/courses/GD101/progress?page=2&sort=-name").get_data(
+        as_text=True)
+    assert "Page 2 of 3" in html
+    rows = grid_rows(html)
+    assert len(rows) == 50 and rows[0][0] == "Student 050" and rows[-1][0] == "Student 001"
+    pager = html.split('data-testid="grid-pages"', 1)[1].split("</nav>", 1)[0]
+    links = [link.replace("&amp;", "&") for link in re.findall(r'href="([^"]+)"', pager)]
+    assert any("page=3" in link and "sort=-name" in link for link in links)
+    assert any("page=1" in link and "sort=-name" in link for link in links)
+    assert '<span aria-current="page">2</span>' in pager
+
+
+def test_stalled_list_shows_the_longest_silent_and_says_how_many(app, client, course_setup):
+    teacher, students, items = course_setup(60)
+    for n, student in enumerate(students[:55]):
+        record(app, student, items["intro"], "completed",
+               timestamp=utcnow() - timedelta(days=100 - n))
+    login(client, teacher.email)
+    html = client.get("/learning/courses/GD101/progress").get_data(as_text=True)
+    stalled = html.split('data-testid="stalled"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", stalled.split("<tbody>", 1)[1], re.S)
+    assert len(rows) == insights.STALLED_SHOWN == 50
+    names = [re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", r, re.S).group(1))
+             for r in rows]
+    # Never started first (by name), then the longest silent first.
+    assert names[:5] == ["Student 55", "Student 56", "Student 57", "Student 58", "Student 59"]
+    assert names[5:8] == ["Student 00", "Student 01", "Student 02"]
+    assert "Never started" in rows[0] and "50%" in rows[5]
+    assert "60 students have had no activity for that long; the 50 silent longest" in html
+    with app.app_context():
+        result = insights.stalled_students(catalog.course_by_code("GD101"), days=7, limit=3)
+    assert result.total == 60 and [s.user.name for s in result] == [
+        "Student 55", "Student 56", "Student 57"]

@@ -132,3 +132,37 @@ def test_fifty_concurrent_updates_lose_nothing(app, course_items):
     assert (completed, passed, best, attempts) == (True, True, 95.0, 50)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LearningEvent)) == 50
+
+
+def test_concurrent_batches_lose_nothing(app, course_items):
+    """10 threads each record a batch of 5 scored attempts on the same quiz at once: every
+    attempt counts, the best score and the pass survive, whatever the commit order."""
+    student, items = course_items
+    batches = [[i * 5 + j for j in range(5)] for i in range(10)]  # scores 0..49
+    batches[6][2] = 97  # the one pass
+    barrier = threading.Barrier(len(batches))
+    errors = []
+
+    def work(scores):
+        try:
+            with app.app_context():
+                target = progress.target_of(db.session.get(Item, items["check"]))
+                events = [progress.clean_event("scored", attempt=True,
+                                               result={"score": {"scaled": s / 100}})
+                          for s in scores]
+                barrier.wait()
+                outcome = progress.record_events(student.id, target, events)
+                assert outcome.stored == [True] * 5
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    completed, passed, best, attempts, status = state(app, student, "check")
+    assert (completed, passed, best, attempts, status) == (True, True, 97.0, 50, "passed")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LearningEvent)) == 50

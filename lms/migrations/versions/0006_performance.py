@@ -24,11 +24,14 @@ def upgrade():
         sa.PrimaryKeyConstraint('scope', name=op.f('pk_page_stamps')),
     )
     # --- learning: events and progress ---
+    op.create_index('ix_learning_events_course_user_timestamp', 'learning_events',
+                    ['course_id', 'user_id', 'timestamp'], unique=False)
     # --- records and reports ---
 
 
 def downgrade():
     # --- records and reports ---
     # --- learning: events and progress ---
+    op.drop_index('ix_learning_events_course_user_timestamp', table_name='learning_events')
     # --- page cache stamps (lms/core/stamps.py) ---
     op.drop_table('page_stamps')
