@@ -232,6 +232,11 @@ def _inprocess(runs: dict) -> list[str]:
                         ("exports", "reports", "xlsx")),
                        ("completion report PDF (one cohort of the largest course)",
                         ("exports", "reports", "pdf")),
+                       ("course report 10,000 students x 40 items: first HTML page",
+                        ("report_10k", "page")),
+                       ("course report 10,000 x 40: CSV, streamed", ("report_10k", "csv")),
+                       ("course report 10,000 x 40: XLSX", ("report_10k", "xlsx")),
+                       ("course report: PDF of 200 students", ("report_10k", "pdf")),
                        ("furigana (1 MB of Japanese)", ("furigana",))):
         cells = []
         for r in runs.values():
