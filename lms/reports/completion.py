@@ -126,7 +126,10 @@ def _by_module(classes: dict[tuple[int, str], object], exprs: dict, default):
     groups: dict[int, dict[object, list[str]]] = defaultdict(lambda: defaultdict(list))
     for (module_id, key), cls in classes.items():
         groups[module_id][cls].append(key)
-    if len(groups) <= OR_CHAIN_MAX:
+    # PostgreSQL hashes a long IN list of keys but compares a row IN list one pair at a
+    # time (a programme report: thousands of pairs for every progress row, 90 s instead
+    # of 2), so there it always dispatches on the module id.
+    if len(groups) <= OR_CHAIN_MAX or db.session.get_bind().dialect.name == "postgresql":
         whens = {module_id: case(*[(p.item_key.in_(sorted(keys)), exprs[cls])
                                    for cls, keys in sorted(by_cls.items(), key=repr)],
                                  else_=default)
