@@ -226,12 +226,19 @@ def test_pdf_prints_user_text_as_text(world_app, hostile, tmp_path):
         "name": PAYLOAD, "timezone": "Asia/Tashkent", "locale": ""})
     ids = world_app.world.ids
     admin = world_app.client("admin")
+
+    def listed() -> set[str]:
+        page = admin.get(f"/records/students/{ids['student_id']}").get_data(as_text=True)
+        return {part.split('"')[0].split("/")[0]
+                for part in page.split("/records/documents/")[1:]}
+
+    before = listed()
     response = admin.post(f"/records/students/{ids['student_id']}/documents",
                           data={"kind": "transcript", "institution": str(ids["tut_id"])})
     assert response.status_code == 302
-    page = admin.get(f"/records/students/{ids['student_id']}").get_data(as_text=True)
-    doc_ids = [part.split('"')[0] for part in page.split("/records/documents/")[1:]]
-    with admin.get(f"/records/documents/{doc_ids[0].split('/')[0]}/download") as got:
+    new = listed() - before  # the transcript just issued (others share its second)
+    assert len(new) == 1, new
+    with admin.get(f"/records/documents/{new.pop()}/download") as got:
         pdf = got.data
     (tmp_path / "t.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], check=True,
