@@ -27,6 +27,28 @@ SHARED_TESTDATA = PROJECT_ROOT.parent / "shared" / "testdata"
 TEST_SECRET = "test-secret-key-not-for-production"  # noqa: S105
 PASSWORD = "correct horse battery staple"  # noqa: S105
 _counter = itertools.count(1)
+# .ci/run sets CI=true after installing what the suite needs (Chromium, poppler, the
+# shared test data beside the project): there a missing prerequisite fails, never skips.
+IN_CI = os.environ.get("CI") == "true"
+
+
+def unavailable(reason: str):
+    """A prerequisite is missing: skip with the reason on a developer's machine, fail in CI."""
+    if IN_CI:
+        pytest.fail("needed in CI: " + reason)
+    pytest.skip(reason)
+
+
+def missing(condition: bool, reason: str):
+    """A skipif marker that never skips in CI (the test then runs and fails loudly)."""
+    return pytest.mark.skipif(condition and not IN_CI, reason=reason)
+
+
+def shared_file(path: Path) -> Path:
+    """A file of ../shared/testdata, or skip (fail in CI) when it is not there."""
+    if not path.exists():
+        unavailable(f"{path} is missing: the shared test data is not available")
+    return path
 
 
 def base_config(database_url: str, tmp_path: Path) -> dict:

@@ -16,6 +16,7 @@ import pytest
 from lms.authoring import safezip
 from lms.authoring.safezip import ZipLimits, extract_zip, sha256_of
 from lms.core.errors import PackageError
+from tests.conftest import unavailable
 
 Entry = tuple[str | zipfile.ZipInfo, bytes]
 
@@ -299,7 +300,7 @@ def test_shift_jis_names_from_japanese_windows(tmp_path: Path, store: Path) -> N
 
 def test_disk_full_leaves_nothing(tmp_path: Path) -> None:
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
+        unavailable("mounting a small tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
@@ -309,7 +310,7 @@ def test_disk_full_leaves_nothing(tmp_path: Path) -> None:
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        unavailable(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
         src = make_zip(tmp_path / "big.zip", [("big.bin", os.urandom(1024 * 1024))])
         with pytest.raises(PackageError) as caught:

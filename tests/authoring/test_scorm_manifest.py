@@ -10,8 +10,9 @@ import pytest
 
 from lms.authoring.scorm import _add_parameters, _sanitise, parse_scorm_manifest
 from lms.core.errors import PackageError
+from tests.conftest import SHARED_TESTDATA, shared_file
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "scorm"
+TESTDATA = SHARED_TESTDATA / "scorm"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -32,9 +33,7 @@ def rejected(root: Path) -> list:
 
 
 def sample(tmp_path: Path, name: str) -> Path:
-    archive = TESTDATA / name
-    if not archive.is_file():
-        pytest.skip(f"SCORM sample {archive} is not available (shared test data missing)")
+    archive = shared_file(TESTDATA / name)
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(tmp_path / "pkg")
     return tmp_path / "pkg"

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from lms.authoring.models import Item, Module, ModuleVersion
 from lms.extensions import db
-from tests.conftest import PASSWORD, SHARED_TESTDATA
+from tests.conftest import PASSWORD, SHARED_TESTDATA, missing
 from tests.factories import make_course, module_zip
 
 SCORM = SHARED_TESTDATA / "scorm"
-needs_scorm = pytest.mark.skipif(not SCORM.is_dir(), reason="../shared/testdata/scorm is absent")
+needs_scorm = missing(not SCORM.is_dir(), "../shared/testdata/scorm is absent")
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ with the reason.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 from lms.extensions import limiter
+from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,9 +38,7 @@ def browser():
 
 
 def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail("browser tests must run in CI: " + reason)
-    pytest.skip(reason)
+    unavailable("browser tests need Chromium: " + reason)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from lms.authoring.services import import_package, zip_folder
 from lms.catalog import services as catalog
 from lms.extensions import db
 from lms.learning.models import ScormAttempt
-from tests.conftest import PASSWORD, PROJECT_ROOT, SHARED_TESTDATA
+from tests.conftest import PASSWORD, PROJECT_ROOT, SHARED_TESTDATA, shared_file
 from tests.factories import make_course
 
 GOLF = SHARED_TESTDATA / "scorm"
@@ -73,10 +73,7 @@ def expect_course_row(page, launch: Launch, status: str, score: str) -> None:
 
 
 def golf(name: str) -> bytes:
-    path = GOLF / name
-    if not path.is_file():
-        pytest.skip(f"{path} is missing: the shared SCORM samples are not available")
-    return path.read_bytes()
+    return shared_file(GOLF / name).read_bytes()
 
 
 def run_golf_to_the_end(page, frame_name: str) -> None:

@@ -16,10 +16,11 @@ from fontTools.ttLib import TTFont
 
 from lms.extensions import db
 from lms.records import documents, pdf, services, transcripts, transfers
+from tests.conftest import missing
 from tests.records.conftest import course_with, dec, finalise, institution
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"),
-                                reason="poppler-utils (pdftotext, pdffonts, pdftoppm) needed")
+pytestmark = missing(not shutil.which("pdftotext") or not shutil.which("pdffonts"),
+                     "poppler-utils (pdftotext, pdffonts, pdftoppm) needed")
 
 
 def scores_for_every_grade(world):

@@ -7,14 +7,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from fontTools.ttLib import TTFont
 
 from lms.records import pdf
+from tests.conftest import missing
 
-needs_poppler = pytest.mark.skipif(
+needs_poppler = missing(
     not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdftoppm")),
-    reason="poppler-utils (pdftotext, pdffonts, pdftoppm) needed")
+    "poppler-utils (pdftotext, pdffonts, pdftoppm) needed")
 
 
 def text_of(data: bytes, tmp_path: Path, name: str = "doc.pdf") -> str:

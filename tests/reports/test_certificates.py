@@ -19,12 +19,11 @@ from lms.extensions import db
 from lms.people.services import cohort_by_code
 from lms.records import documents, requirements
 from lms.reports import certificates, jcs, openbadges
-from tests.conftest import SHARED_TESTDATA
+from tests.conftest import SHARED_TESTDATA, missing
 from tests.reports.pdfs import check_fonts, flat, needs_poppler, render_first_page, text_of
 
 OB = SHARED_TESTDATA / "openbadges"
-needs_testdata = pytest.mark.skipif(not OB.is_dir(),
-                                    reason="../shared/testdata/openbadges is absent")
+needs_testdata = missing(not OB.is_dir(), "../shared/testdata/openbadges is absent")
 
 
 def course(code="GD101") -> Course:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.learning.models import Submission
+from tests.conftest import missing
 from tests.security.world import PNG
 
 PAYLOAD = ("< > & &lt; &gt; &amp; ' \\' 碁 \\ \\\\ <script>alert(1)</script> "
@@ -220,7 +221,7 @@ def test_xlsx_export_keeps_text_as_text(world_app, hostile):
     assert any(FORMULAS[0] in c.value for c in cells)
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) needed")
+@missing(not shutil.which("pdftotext"), "pdftotext (poppler-utils) needed")
 def test_pdf_prints_user_text_as_text(world_app, hostile, tmp_path):
     world_app.client("student").post("/auth/profile", data={
         "name": PAYLOAD, "timezone": "Asia/Tashkent", "locale": ""})
