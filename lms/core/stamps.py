@@ -109,10 +109,10 @@ def _scopes_of(instance) -> set[str]:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
+    # (session.dirty builds a new set on every access: read it once, not per instance)
+    changed = [i for i in session.dirty if session.is_modified(i)]
     scopes: set[str] = set()
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if instance in session.dirty and not session.is_modified(instance):
-            continue
+    for instance in (*session.new, *changed, *session.deleted):
         scopes |= _scopes_of(instance)
     if scopes:
         _bump(session, scopes)
