@@ -73,9 +73,15 @@ def current_modules(course_ids: list[int]) -> list[Module]:
     return db.session.scalars(
         select(Module).where(Module.course_id.in_(course_ids),
                              Module.current_version_id.is_not(None))
-        .options(joinedload(Module.current_version).defer(ModuleVersion.warnings)
-                 .defer(ModuleVersion.changes))
+        .options(_current_version())
         .order_by(Module.course_id, Module.position, Module.id)).all()
+
+
+def _current_version():
+    """A module's current version without its large JSON columns (upload warnings and
+    the change list), which outlines never show."""
+    return (joinedload(Module.current_version).defer(ModuleVersion.warnings)
+            .defer(ModuleVersion.changes))
 
 
 def course_outline(course: Course) -> list[OutlineModule]:
@@ -91,11 +97,7 @@ def outline_options():
     """Load a module's current version and its items for lists and outlines, leaving out
     the large JSON columns (page text, quiz questions, upload warnings) that lists never
     show: they are loaded on first use for the one item a page opens."""
-    return (
-        joinedload(Module.current_version).defer(ModuleVersion.warnings)
-        .defer(ModuleVersion.changes)
-        .selectinload(ModuleVersion.items).defer(Item.content),
-    )
+    return (_current_version().selectinload(ModuleVersion.items).defer(Item.content),)
 
 
 def current_item(item: Item) -> Item | None:
