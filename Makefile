@@ -23,8 +23,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
+# The suite's independent Open Badges verifier (Digital Bazaar's eddsa-jcs-2022, on Node):
+# re-installed only when its package-lock.json changes. Without npm it is left out (its
+# tests then skip on a developer's machine; CI installs Node and npm first).
+BADGE_VERIFIER := tests/reports/badgeverifier
+$(BADGE_VERIFIER)/node_modules/.installed: $(BADGE_VERIFIER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(BADGE_VERIFIER) --no-audit --no-fund && touch $@; \
+	else \
+		echo "warning: npm not found: the independent badge verifier is not installed" >&2; \
+	fi
+
 install: $(VENV)/.installed translations
-install-test: $(VENV)/.installed-test translations
+install-test: $(VENV)/.installed-test translations $(BADGE_VERIFIER)/node_modules/.installed
 
 translations: $(VENV)/.installed
 	@out=$$($(BIN)/pybabel compile -d lms/translations 2>&1) || { echo "$$out"; exit 1; }

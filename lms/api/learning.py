@@ -14,7 +14,7 @@ from lms.api.auth import token_required
 from lms.api.errors import ApiError
 from lms.catalog import services as catalog
 from lms.core.errors import Conflict, LmsError
-from lms.learning import insights, progress, services, xapi
+from lms.learning import insights, progress, services, trust, xapi
 
 XAPI_HEADER = {"X-Experience-API-Version": xapi.XAPI_VERSION}
 MAX_BATCH = 100  # events in one request: one transaction, one commit
@@ -179,7 +179,7 @@ def _event_input(body: dict, user, target) -> progress.EventInput:
                                                    "{\"position\": 42.5}."))
     return progress.clean_event(
         verb, result=result, event_id=body.get("id"), timestamp=timestamp, resume=resume,
-        attempt=progress.verb_iri(verb) == progress.VERBS["attempted"])
+        attempt=progress.verb_iri(verb) == progress.VERBS["attempted"], client_time=True)
 
 
 def _progress_body(target, outcome) -> dict:
@@ -201,7 +201,7 @@ def record_event(item_id: int):
                        _("Send a JSON object (one event) or an array of events with "
                          "Content-Type: application/json."))
     event = _event_input(body, user, target)
-    outcome = progress.record_events(user.id, target, [event])
+    outcome = progress.record_events(user.id, target, [event], channel=trust.LEARNER)
     return jsonify({"id": event.id, "stored": outcome.stored[0],
                     "progress": _progress_body(target, outcome)}), (
         201 if outcome.stored[0] else 200)
@@ -242,7 +242,8 @@ def _record_batch(user, target, bodies: list):
             "%(index)d (counting from 0): %(reason)s",
             len(problems), index=first["index"], reason=first["message"]), problems)
     try:
-        outcome = progress.record_events(user.id, target, events)
+        outcome = progress.record_events(user.id, target, events,
+                                         channel=trust.LEARNER)
     except Conflict as exc:
         raise ApiError(409, "conflict", _(
             "Nothing was stored: the id of event %(index)d (counting from 0) belongs to an "

@@ -75,6 +75,9 @@ class Course(db.Model):
     # Every title and description, NFKC-folded: what catalogue search matches against
     # (SQLite FTS5 trigram / PostgreSQL pg_trgm; see the migration).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The provenances its assessments may rest on for a certificate or a credit record
+    # (lms.learning.trust); None: server-marked or instructor-graded only.
+    trusted_provenance: Mapped[list | None] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

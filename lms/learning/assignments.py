@@ -42,7 +42,7 @@ from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.storage import media_path
 from lms.extensions import db
-from lms.learning import notify, progress
+from lms.learning import notify, progress, trust
 from lms.learning.models import Submission, SubmissionFile
 
 DEFAULT_ALLOWED_TYPES = ["pdf", "png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "zip", "txt"]
@@ -266,7 +266,7 @@ def submit(user, item: Item, uploads: list[Upload], *, comment: str | None = Non
     finally:
         for entry in checked:
             entry.scratch.unlink(missing_ok=True)
-    progress.record(user, item, "attempted", attempt=True)
+    progress.record(user, item, "attempted", channel=trust.SERVER, attempt=True)
     return submission
 
 
@@ -532,8 +532,9 @@ def grade(submission: Submission, grader, *, rubric_points: dict | None = None,
     maximum; the score is Σ points / Σ maxima × 100. Without one, ``score`` (0-100) is
     required. Every problem is reported at once (ValidationError ``details``). Records a
     "scored" event for the student (the event log keeps every grade; the submission shows
-    the newest) and notifies them. Note that ItemProgress.best_score never goes down, so
-    a lowered regrade changes the submission and the events, not the best score.
+    the newest) and notifies them. The item's result is the instructor's: the best score
+    among the student's graded submissions, which replaces whatever was there before
+    (an instructor's grade outranks every other provenance, and a regrade corrects it).
     """
     item = db.session.get(Item, submission.item_id)
     if item is None:
@@ -581,8 +582,11 @@ def grade(submission: Submission, grader, *, rubric_points: dict | None = None,
     submission.graded_at = now or utcnow()
     db.session.commit()
     student = db.session.get(User, submission.user_id)
-    progress.record(student, item, "scored",
-                    result={"score": {"scaled": submission.score / 100}}, attempt=False)
+    best = db.session.scalar(select(func.max(Submission.score)).where(
+        Submission.user_id == submission.user_id, Submission.module_id == submission.module_id,
+        Submission.item_key == submission.item_key, Submission.status == "graded"))
+    progress.record(student, item, "scored", channel=trust.INSTRUCTOR,
+                    result={"score": {"scaled": float(best) / 100}}, attempt=False)
     regraded = previous[0] == "graded"
     if regraded and previous[1] == submission.score:
         if previous[2] != submission.feedback:

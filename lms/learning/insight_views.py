@@ -48,9 +48,11 @@ def _cells_html(cells, made: dict) -> Markup:
         html = made.get(cell)
         if html is None:
             html = made[cell] = Markup(
-                '<td class="cell status-{0}" title="{1}"><span aria-hidden="true">{2}</span>'
+                '<td class="cell status-{0}" title="{1}"><span aria-hidden="true">{2}{3}</span>'
                 '<span class="visually-hidden">{1}</span></td>').format(
-                cell.status, cell.label, cell.text)
+                cell.status, cell.label, cell.text,
+                Markup(' <small class="source">{0}</small>').format(cell.source)
+                if cell.source else "")
         parts.append(html)
     return Markup("".join(parts))  # noqa: S704 - every part is Markup built above
 

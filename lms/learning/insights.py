@@ -26,6 +26,7 @@ from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
 from lms.core.i18n import pick
 from lms.extensions import db
+from lms.learning import trust
 from lms.learning.models import ItemProgress, LearningEvent, QuizAttempt
 from lms.learning.progress import ItemState, course_score, module_complete
 from lms.learning.services import course_outline, current_item
@@ -116,6 +117,7 @@ class Mark:
     completed: bool
     passed: bool | None
     best_score: float | None
+    provenance: str | None = None
 
     status = property(ItemProgress.status.fget)
 
@@ -126,8 +128,9 @@ class Cell:
     computed (or translated) per cell while the template renders."""
 
     status: str  # not_started, in_progress, ... (CSS class, with - for _)
-    text: str  # what is seen: ✓ 85, ✓, …, ✗ 40, —
-    label: str  # what a screen reader says: "Passed 85"
+    text: str  # what is seen: ✓ 85, ✓, …, ✗ 40, —, ∅
+    label: str  # what a screen reader says: "Passed 85, server-marked"
+    source: str = ""  # the provenance's short mark (SM, IG, CR, LR), seen under the text
 
 
 @dataclass
@@ -203,7 +206,8 @@ def _rows_for(course: Course, layout: Layout, users: list[User],
         # Only what a cell and the summary show: no ORM objects for a page of thousands.
         for user_id, module_id, key, *mark in db.session.execute(select(
                 ItemProgress.user_id, ItemProgress.module_id, ItemProgress.item_key,
-                ItemProgress.completed, ItemProgress.passed, ItemProgress.best_score).where(
+                ItemProgress.completed, ItemProgress.passed, ItemProgress.best_score,
+                ItemProgress.provenance).where(
                 ItemProgress.user_id.in_([u.id for u in users]),
                 ItemProgress.course_id == course.id)):
             progress[user_id][(module_id, key)] = Mark(*mark)
@@ -216,7 +220,8 @@ def _rows_for(course: Course, layout: Layout, users: list[User],
         row_cells = []
         if cells:
             for state in flat:
-                key = (state.status, state.progress.best_score if state.progress else None)
+                key = (state.status, state.score, state.assessment,
+                       state.progress.provenance if state.progress else None)
                 cell = made.get(key)
                 if cell is None:
                     cell = made[key] = _cell(state, labels)
@@ -228,11 +233,24 @@ def _rows_for(course: Course, layout: Layout, users: list[User],
 def _cell(state: ItemState, labels: dict[str, str]) -> Cell:
     status = state.status
     text = cell_text(state)
-    score = state.progress.best_score if state.progress else None
+    score = state.score
     label = labels.get(status, status)
     if score is not None and status != "not_started":
         label = f"{label} {score:g}"
-    return Cell(status.replace("_", "-"), text, label)
+    source = ""
+    if no_score_reported(state):
+        label = f"{label}, {labels['no_score']}"
+    elif state.progress is not None and state.progress.provenance and (
+            score is not None or state.done):
+        label = f"{label}, {trust.label(state.progress.provenance)}"
+        source = labels["source:" + state.progress.provenance]
+    return Cell(status.replace("_", "-"), text, label, source)
+
+
+def no_score_reported(state: ItemState) -> bool:
+    """An assessment the student has worked on that has no score: it does not count as
+    passed and is left out of the course score."""
+    return state.assessment and state.progress is not None and state.score is None
 
 
 def progress_grid(course: Course, *, sort: str = "name", page: int = 1,
@@ -265,7 +283,9 @@ def grid_rows_all(course: Course, layout: Layout, sort: str = "name"):
 def cell_text(state: ItemState) -> str:
     """A cell as text that does not rely on colour: ✓ 85, ✓, … , ✗ 40, —."""
     status = state.status
-    score = state.progress.best_score if state.progress else None
+    score = state.score
+    if no_score_reported(state):
+        return "∅"
     symbol = {"passed": "✓", "completed": "✓", "in_progress": "…", "failed": "✗"}.get(status, "—")
     if score is not None and status != "not_started":
         return f"{symbol} {score:g}"
@@ -273,9 +293,19 @@ def cell_text(state: ItemState) -> str:
 
 
 def status_labels() -> dict[str, str]:
-    """Every status word in the viewer's language (translate once, not once per cell)."""
+    """Every status word in the viewer's language (translate once, not once per cell),
+    with the provenance marks and "no score reported"."""
     return {"not_started": _("Not started"), "in_progress": _("In progress"),
-            "completed": _("Completed"), "passed": _("Passed"), "failed": _("Failed")}
+            "completed": _("Completed"), "passed": _("Passed"), "failed": _("Failed"),
+            "no_score": _("no score reported"),
+            **{"source:" + name: mark for name, mark in source_marks().items()}}
+
+
+def source_marks() -> dict[str, str]:
+    """The short mark of each provenance, as the grid and its legend show it."""
+    return {trust.SERVER_MARKED: _("SM"), trust.INSTRUCTOR_GRADED: _("IG"),
+            trust.CONTENT_REPORTED: _("CR"), trust.LEARNER_REPORTED: _("LR"),
+            trust.RECOGNISED: _("RE")}
 
 
 def status_label(status: str) -> str:
@@ -307,9 +337,7 @@ def progress_csv_rows(course: Course, sort: str = "name"):
                  row.summary.percent,
                  "" if row.summary.score is None else f"{row.summary.score:g}"]
         for state in row.states:
-            score = state.progress.best_score if state.progress else None
-            label = labels.get(state.status, state.status)
-            cells.append(f"{label} {score:g}" if score is not None else label)
+            cells.append(_cell(state, labels).label)
         yield [_csv_safe(v) for v in cells]
 
 

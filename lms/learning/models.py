@@ -38,6 +38,8 @@ class LearningEvent(db.Model):
     context: Mapped[dict] = mapped_column(JsonType, default=dict)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)  # when it happened
     stored: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when we got it
+    # Who asserted it (lms.learning.trust): learner-reported, content-reported, ...
+    provenance: Mapped[str | None] = mapped_column(String(20))
 
 
 class ItemProgress(db.Model):
@@ -69,6 +71,9 @@ class ItemProgress(db.Model):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who asserted the current outcome (score and pass, or completion): lms.learning.trust.
+    # None on rows recorded before provenance was kept: trusted by nothing.
+    provenance: Mapped[str | None] = mapped_column(String(20))
 
     @property
     def status(self) -> str:
@@ -176,8 +181,14 @@ class Notification(db.Model):
 
 
 class CourseResult(db.Model):
-    """A student's completed course: the weighted score (0-100) the records turn into
-    credits. Made once, when the course first completes."""
+    """A student's completed course: the weighted score (0-100) over the scored items the
+    records turn into credits, None when no item of the course has a score. Made when the
+    course first completes and brought up to date when a scored outcome changes later (an
+    instructor's regrade); the official record is the FinalResult made from it.
+
+    ``evidence`` lists what the score rests on, one entry per assessment: {"key", "kind",
+    "title", "score", "passed", "provenance", "weight"}; ``provenance`` is the weakest
+    provenance among them (None: no assessment)."""
 
     __tablename__ = "course_results"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
@@ -186,8 +197,42 @@ class CourseResult(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            index=True)
-    score: Mapped[float]
+    score: Mapped[float | None]
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    provenance: Mapped[str | None] = mapped_column(String(20))
+    evidence: Mapped[list | None] = mapped_column(JsonType)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Launch(db.Model):
+    """One opening of a SCORM or HTML5 item by a learner: the only credential through
+    which content may report an outcome. The token itself is given to the page once;
+    only its SHA-256 is kept. Bound to user and item, and to the SCORM attempt the first
+    Initialize opens; short-lived, extended by use up to a hard limit."""
+
+    __tablename__ = "launches"
+    __table_args__ = (Index("ix_launches_user_item", "user_id", "item_key", "module_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    attempt: Mapped[int | None]  # the SCORM attempt it reports on, once initialised
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StudyClock(db.Model):
+    """Up to when a learner's study time has been counted: a reported duration adds only
+    the part of its interval after this point, so replayed or overlapping events (two
+    tabs, two items at once) never count the same minute twice."""
+
+    __tablename__ = "study_clocks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    counted_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class XapiOutbox(db.Model):

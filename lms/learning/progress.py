@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, exists, func, null, select, true
+from sqlalchemy import and_, bindparam, case, exists, func, null, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -27,7 +27,14 @@ from lms.core import stamps
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.extensions import db
-from lms.learning.models import CourseResult, ItemProgress, LearningEvent, Notification
+from lms.learning import trust
+from lms.learning.models import (
+    CourseResult,
+    ItemProgress,
+    LearningEvent,
+    Notification,
+    StudyClock,
+)
 from lms.learning.services import course_outline
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -36,10 +43,14 @@ VERBS = {name: ADL + name for name in (
     "answered", "interacted", "launched", "initialized", "suspended", "resumed", "terminated",
 )}
 SCORED_KINDS = ("quiz", "assignment", "html5", "scorm")
+_VERB_NAMES = {iri: name for name, iri in VERBS.items()}
 _DURATION_RE = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 MAX_DURATION = 24 * 3600  # one event never adds more than a day of study time
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of ours a client's clock may run
+MAX_EVENT_AGE = timedelta(days=30)  # older timestamps are refused (EVENT_MAX_AGE_DAYS)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class Target:
     version_number: int
     course_id: int
     course_code: str
+    assessment: bool = False  # trust.is_assessment: never complete without a score
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class ProgressState:
     time_spent: int
     resume: dict | None
     completed_at: datetime | None
+    provenance: str | None = None
 
     status = property(ItemProgress.status.fget)  # one definition of the status words
 
@@ -171,10 +184,11 @@ def clean_result(result: dict | None) -> dict | None:
 
 def clean_event(verb: str, *, result: dict | None = None, event_id: str | None = None,
                 timestamp: datetime | None = None, resume: dict | None = None,
-                attempt: bool = False) -> EventInput:
+                attempt: bool = False, client_time: bool = False) -> EventInput:
     """Validate one event's values (ValidationError with the reason); an event without an
-    id gets a new one. A timestamp in the future (beyond 5 minutes of clock skew) is
-    replaced by the time it is recorded."""
+    id gets a new one. ``client_time``: the timestamp comes from a client, so one more
+    than 5 minutes ahead of the server's clock, or older than EVENT_MAX_AGE_DAYS (30), is
+    refused (``check_timestamp``); it is never silently rewritten."""
     iri = verb_iri(verb)
     result = clean_result(result)
     if event_id is not None:
@@ -182,7 +196,30 @@ def clean_event(verb: str, *, result: dict | None = None, event_id: str | None =
             event_id = str(uuid.UUID(str(event_id)))
         except ValueError as exc:
             raise ValidationError(_("'id' must be a UUID.")) from exc
+    if timestamp is not None and client_time:
+        check_timestamp(timestamp)
     return EventInput(event_id or str(uuid.uuid4()), iri, result, timestamp, resume, attempt)
+
+
+def check_timestamp(timestamp: datetime, now: datetime | None = None) -> None:
+    """ValidationError when a client's timestamp is in the future (beyond the allowed
+    clock skew) or implausibly old."""
+    from flask import current_app
+
+    now = now or utcnow()
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=UTC)
+    if timestamp > now + CLOCK_SKEW:
+        raise ValidationError(_(
+            "'timestamp' %(when)s is in the future (the server's time is %(now)s UTC): "
+            "check the device's clock.", when=timestamp.isoformat(),
+            now=now.replace(microsecond=0).isoformat()))
+    days = current_app.config.get("EVENT_MAX_AGE_DAYS") or MAX_EVENT_AGE.days
+    if timestamp < now - timedelta(days=days):
+        raise ValidationError(_(
+            "'timestamp' %(when)s is more than %(days)d days old: events that old are not "
+            "accepted; ask an instructor to record it.", when=timestamp.isoformat(),
+            days=days))
 
 
 def target_of(item: Item) -> Target:
@@ -190,8 +227,10 @@ def target_of(item: Item) -> Target:
     its module and, unless loaded, the course)."""
     version = item.version
     module = version.module
-    return Target(item.id, item.key, item.kind, effective_settings(item, item_overrides(module)),
-                  module.id, module.key, version.number, module.course_id, module.course.code)
+    settings = effective_settings(item, item_overrides(module))
+    return Target(item.id, item.key, item.kind, settings, module.id, module.key,
+                  version.number, module.course_id, module.course.code,
+                  trust.is_assessment(item.kind, settings))
 
 
 def event_target(user, item_id: int) -> Target:
@@ -211,8 +250,9 @@ def event_target(user, item_id: int) -> Target:
         raise NotFound(_("Item %(id)d is no longer in the course.", id=item_id))
     item = SimpleNamespace(key=key, required=required, weight=weight, settings=settings)
     override = SimpleNamespace(required=o_required, weight=o_weight, pass_score=o_pass)
-    return Target(cur_id, key, kind, effective_settings(item, {key: override}), module_id,
-                  module_key, number, course_id, code)
+    effective = effective_settings(item, {key: override})
+    return Target(cur_id, key, kind, effective, module_id, module_key, number, course_id,
+                  code, trust.is_assessment(kind, effective))
 
 
 @cache
@@ -247,35 +287,50 @@ def _target_query(access: str):
         .where(asked.id == bindparam("item_id")))
 
 
-def record(user, item: Item, verb: str, *, result: dict | None = None,
+def record(user, item: Item, verb: str, *, channel: str, result: dict | None = None,
            event_id: str | None = None, timestamp: datetime | None = None,
            resume: dict | None = None, attempt: bool = False) -> Outcome:
     """Record one action of ``user`` on ``item`` and update their progress atomically.
 
-    ``result`` is an xAPI result (validated here). ``resume`` replaces the stored resume
-    state (e.g. a video position). ``attempt`` counts one attempt. Returns the Outcome;
-    a repeated ``event_id`` is a no-op (``stored`` False). Raises ValidationError for bad
-    values and Conflict when the id belongs to someone else's event.
+    ``channel`` says who is speaking (``trust.LEARNER``, ``SERVER``, ``INSTRUCTOR``,
+    ``LAUNCH``); what it may assert on this kind of item is ``trust.check``'s rule, and
+    the outcome carries the matching provenance. ``result`` is an xAPI result (validated
+    here). ``resume`` replaces the stored resume state (e.g. a video position).
+    ``attempt`` counts one attempt. Returns the Outcome; a repeated ``event_id`` is a
+    no-op (``stored`` False). Raises ValidationError for bad values, Forbidden when the
+    channel may not assert this, and Conflict when the id belongs to someone else's
+    event.
     """
     event = clean_event(verb, result=result, event_id=event_id, timestamp=timestamp,
                         resume=resume, attempt=attempt)
-    outcome = record_events(user.id, target_of(item), [event])
+    outcome = record_events(user.id, target_of(item), [event], channel=channel)
     return Outcome(event.id, outcome.stored[0], outcome.progress, outcome.course_completed)
 
 
-def record_events(user_id: int, target: Target, events: list[EventInput]) -> BatchOutcome:
+def verb_name(iri: str) -> str:
+    return _VERB_NAMES.get(iri, iri.rstrip("/").rsplit("/", 1)[-1])
+
+
+def record_events(user_id: int, target: Target, events: list[EventInput], *,
+                  channel: str) -> BatchOutcome:
     """Record ``events`` (validated by ``clean_event``, in the order they happened) of one
     user on one item in one transaction, and commit.
 
-    Ids recorded before are skipped (their ``stored`` is False): a retried batch changes
-    nothing. If none is new the transaction is rolled back, as a retry must leave no
-    trace. The new events update the item's progress with one upsert whose result is
-    exactly that of applying them one by one. Raises Conflict (nothing stored) when an
-    id belongs to another user's event; ``details`` names it by its position.
+    Every event is checked first against ``trust.check`` for ``channel``: if any asserts
+    what that channel may not (a score from the learner's client, anything on a quiz but
+    the server's marking), Forbidden is raised and nothing is stored. Ids recorded before
+    are skipped (their ``stored`` is False): a retried batch changes nothing. If none is
+    new the transaction is rolled back, as a retry must leave no trace. The new events
+    update the item's progress with one upsert whose result is exactly that of applying
+    them one by one. Raises Conflict (nothing stored) when an id belongs to another
+    user's event; ``details`` names it by its position.
     """
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise ValidationError(_("Each event of a batch needs its own id."))
+    provenance = None
+    for event in events:
+        provenance = trust.check(target.kind, channel, verb_name(event.verb), event.result)
     now = utcnow()
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -285,9 +340,8 @@ def record_events(user_id: int, target: Target, events: list[EventInput]) -> Bat
     rows = [dict(id=e.id, user_id=user_id, course_id=target.course_id,
                  module_id=target.module_id, item_id=target.item_id, item_key=target.item_key,
                  verb=e.verb, result=e.result, context=context,
-                 timestamp=e.timestamp if e.timestamp is not None
-                 and e.timestamp <= now + timedelta(minutes=5) else now,
-                 stored=now) for e in events]
+                 timestamp=e.timestamp if e.timestamp is not None else now,
+                 stored=now, provenance=provenance) for e in events]
     if len(rows) == 1:
         new_ids = set(db.session.scalars(_event_insert(dialect), rows[0]))
     else:
@@ -308,53 +362,102 @@ def record_events(user_id: int, target: Target, events: list[EventInput]) -> Bat
         return BatchOutcome(stored, _progress_state(user_id, target.module_id,
                                                     target.item_key))
 
-    progress, newly_completed = _update_progress(
-        dialect, user_id, target, [e for e, new in zip(events, stored, strict=True) if new], now)
+    fresh = [e for e, new in zip(events, stored, strict=True) if new]
+    seconds = _study_seconds(dialect, user_id, fresh, now)
+    progress, newly_completed = _update_progress(dialect, user_id, target, fresh, now,
+                                                 provenance, seconds)
     # After the upsert, before the completion check: the stamp row is locked until
     # commit, so two transactions of one user finish one after the other and the later
     # completion check sees the earlier one's progress (PostgreSQL; SQLite has one writer).
     stamps.touch_user(user_id)  # Core statements: the ORM listener does not see them
     course_completed = False
-    if newly_completed:
+    rescored = any(trust.SCORE in trust.assertions(verb_name(e.verb), e.result)
+                   or trust.SUCCESS in trust.assertions(verb_name(e.verb), e.result)
+                   for e in fresh)
+    if newly_completed or rescored:
         course = db.session.get(Course, target.course_id)
-        course_completed = _complete_course_if_done(user_id, course)
+        course_completed = refresh_course_result(user_id, course)
     _queue_for_lrs(insert, [i for i in ids if i in new_ids])
     db.session.commit()
     return BatchOutcome(stored, progress, course_completed)
 
 
+def _study_seconds(dialect: str, user_id: int, events: list[EventInput], now) -> int:
+    """The study time ``events`` add: each reported duration is the interval that ends at
+    its timestamp, and only the part of it after the learner's study clock counts (then
+    the clock moves to its end). Replaying an event, or reporting the same minutes from
+    two tabs or two items, adds nothing. The clock row is locked until commit."""
+    spans = []
+    for event in events:
+        seconds = parse_duration((event.result or {}).get("duration"))
+        if seconds:
+            end = min(event.timestamp or now, now)
+            spans.append((end - timedelta(seconds=seconds), end))
+    if not spans:
+        return 0
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    clocks = StudyClock.__table__
+    # A no-op update takes the row lock and returns the clock as it was.
+    until = db.session.execute(
+        insert(clocks).values(user_id=user_id, counted_until=_EPOCH)
+        .on_conflict_do_update(index_elements=["user_id"],
+                               set_={"counted_until": clocks.c.counted_until})
+        .returning(clocks.c.counted_until)).scalar_one()
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    added = 0.0
+    for start, end in spans:
+        if end > until:
+            added += (end - max(start, until)).total_seconds()
+            until = end
+    db.session.execute(update(clocks).where(clocks.c.user_id == user_id)
+                       .values(counted_until=until))
+    return int(added)
+
+
 def _update_progress(dialect: str, user_id: int, target: Target, events: list[EventInput],
-                     now):
-    """One upsert of the item's progress row for ``events`` (all new, in order); returns
-    (ProgressState after it, whether it completed the item just now).
+                     now, provenance: str | None, seconds: int):
+    """One upsert of the item's progress row for ``events`` (all new, in order, all of
+    one ``provenance``); returns (ProgressState after it, whether it completed the item
+    just now).
 
     The events are folded first with the same rules the SQL applies to the stored row,
     so one statement gives what one statement per event would: completion and pass never
     go back, the best score is the highest, the last score and resume state are the
-    latest given, attempts and time add up."""
-    completed, passed, best, last, attempts, seconds, resume = False, None, None, None, 0, 0, None
+    latest given, attempts add up. Against the stored row, the outcome of a higher
+    provenance replaces a lower one, a lower one leaves it alone, and an instructor's
+    grade replaces an earlier grade (``trust.REPLACING_RANK``). ``seconds`` is the study
+    time the study clock allows."""
+    completed, passed, best, last, attempts, resume = False, None, None, None, 0, None
+    asserted = False
     for event in events:
-        done, did_pass, score = _derive(target.kind, target.settings, event.verb, event.result)
+        done, did_pass, score = _derive(target.kind, target.settings, event.verb, event.result,
+                                        target.assessment)
+        asserted = asserted or done or did_pass is not None or score is not None
         completed = completed or done
-        if passed is not True and did_pass is not None:
-            passed = did_pass
         if score is not None:
-            best = score if best is None else max(best, score)
+            best = score if best is None or trust.RANK.get(provenance, 0) >= trust.REPLACING_RANK \
+                else max(best, score)
             last = score
+        if did_pass is not None and (passed is not True or trust.RANK.get(
+                provenance, 0) >= trust.REPLACING_RANK):
+            passed = did_pass
+        if trust.RANK.get(provenance, 0) >= trust.REPLACING_RANK and did_pass is not None:
+            completed = done
         attempts += 1 if event.attempt else 0
-        seconds += parse_duration((event.result or {}).get("duration"))
         resume = event.resume if event.resume is not None else resume
     params = dict(
         user_id=user_id, course_id=target.course_id, module_id=target.module_id,
         item_key=target.item_key, completed=completed, passed=passed, best_score=best,
         last_score=last, attempts=attempts, time_spent=seconds, first_at=now, updated_at=now,
-        completed_at=now if completed else None)
+        completed_at=now if completed else None,
+        provenance=provenance if asserted else None)
     if resume is not None:
         params["resume"] = resume
     row = db.session.execute(_progress_upsert(dialect, resume is not None), params).one()
     state = ProgressState(*row)
     # completed_at keeps the first completion's time: ours only if this completed it.
-    return state, completed and state.completed_at == now
+    return state, completed and state.completed and state.completed_at == now
 
 
 @cache
@@ -366,43 +469,70 @@ def _event_insert(dialect: str):
 
 @cache
 def _progress_upsert(dialect: str, with_resume: bool):
-    """The progress upsert, built once: its SQL never lowers a completion, a pass or a
-    best score, whatever order concurrent transactions commit in."""
+    """The progress upsert, built once. Within one provenance its SQL never lowers a
+    completion, a pass or a best score, whatever order concurrent transactions commit
+    in; a higher provenance's outcome replaces a lower one's (and from
+    ``trust.REPLACING_RANK`` up, the newest of that rank wins); a lower one changes no
+    outcome. Events that assert no outcome carry no provenance (NULL) and touch only
+    attempts, time, resume state."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ItemProgress.__table__
     # Without a resume state: SQL NULL (keep the stored one), not a JSON null.
     stmt = insert(table) if with_resume else insert(table).values(resume=null())
     excluded = stmt.excluded
+    new_rank = case(trust.RANK, value=excluded.provenance, else_=0)
+    old_rank = case(trust.RANK, value=table.c.provenance, else_=0)
+    takes_over = and_(excluded.provenance.is_not(None), or_(
+        new_rank > old_rank, and_(new_rank == old_rank, new_rank >= trust.REPLACING_RANK)))
+    same = new_rank == old_rank
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "module_id", "item_key"],
         set_={
-            "completed": table.c.completed | excluded.completed,
+            "completed": case(
+                (takes_over, excluded.completed),
+                (same, table.c.completed | excluded.completed),
+                else_=table.c.completed),
             "passed": case(
+                (takes_over, excluded.passed),
+                (~same, table.c.passed),
                 (table.c.passed.is_(True), True),
                 (excluded.passed.is_(None), table.c.passed),
                 else_=excluded.passed),
             "best_score": case(
+                (takes_over, func.coalesce(excluded.best_score, table.c.best_score)),
+                (~same, table.c.best_score),
                 (excluded.best_score.is_(None), table.c.best_score),
                 (table.c.best_score.is_(None), excluded.best_score),
                 (excluded.best_score > table.c.best_score, excluded.best_score),
                 else_=table.c.best_score),
-            "last_score": func.coalesce(excluded.last_score, table.c.last_score),
+            "last_score": case(
+                (or_(takes_over, same), func.coalesce(excluded.last_score,
+                                                      table.c.last_score)),
+                else_=table.c.last_score),
+            "provenance": case((takes_over, excluded.provenance), else_=table.c.provenance),
             "attempts": table.c.attempts + excluded.attempts,
             "time_spent": table.c.time_spent + excluded.time_spent,
             "resume": func.coalesce(excluded.resume, table.c.resume),
             "updated_at": excluded.updated_at,
-            "completed_at": func.coalesce(table.c.completed_at, excluded.completed_at),
+            "completed_at": case(
+                (and_(takes_over, excluded.completed.is_(False)), null()),
+                else_=func.coalesce(table.c.completed_at, excluded.completed_at)),
         },
     ).returning(*_STATE_COLUMNS)
 
 
 _STATE_COLUMNS = [ItemProgress.__table__.c[name] for name in (
     "completed", "passed", "best_score", "last_score", "attempts", "time_spent", "resume",
-    "completed_at")]
+    "completed_at", "provenance")]
 
 
-def _derive(kind: str, settings: dict, iri: str, result: dict | None):
-    """(completed, passed, score 0-100) that this event asserts; None = says nothing."""
+def _derive(kind: str, settings: dict, iri: str, result: dict | None,
+            assessment: bool = False):
+    """(completed, passed, score 0-100) that this event asserts; None = says nothing.
+
+    No score is invented: an assessment (``trust.is_assessment``) is complete only with
+    a score that passes (or any score where there is no pass mark); a pass or a
+    completion it reports without a score completes nothing."""
     result = result or {}
     score = None
     if "score" in result:
@@ -415,6 +545,10 @@ def _derive(kind: str, settings: dict, iri: str, result: dict | None):
     pass_score = settings.get("pass_score")
     if score is not None and pass_score is not None and kind in SCORED_KINDS:
         passed = score >= float(pass_score)
+    if assessment:
+        if score is None:
+            return False, (False if passed is False else None), None
+        return (bool(passed) if passed is not None else True), passed, score
     if kind in SCORED_KINDS and (score is not None or passed is not None):
         # A scored item is complete when passed (or when it has no pass mark at all).
         completed = bool(passed) if passed is not None else score is not None
@@ -456,8 +590,19 @@ class ItemState:
         return self.progress.status if self.progress else "not_started"
 
     @property
+    def assessment(self) -> bool:
+        return trust.is_assessment(self.item.kind, self.settings)
+
+    @property
     def done(self) -> bool:
-        return bool(self.progress and self.progress.completed)
+        """Completed; an assessment only with a score (rows recorded before that rule
+        may say completed without one: they do not count)."""
+        return bool(self.progress and self.progress.completed and (
+            not self.assessment or self.progress.best_score is not None))
+
+    @property
+    def score(self) -> float | None:
+        return self.progress.best_score if self.progress else None
 
 
 def course_states(user_id: int, course) -> list[tuple[Module, list[ItemState]]]:
@@ -477,22 +622,56 @@ def course_states(user_id: int, course) -> list[tuple[Module, list[ItemState]]]:
     ]
 
 
+def _weight(state) -> float:
+    return float(state.settings.get("weight", 1) or 0)
+
+
 def course_score(states) -> float | None:
-    """Weighted score 0-100 over items with weight > 0: a scored item counts its best
-    score, an unscored one 100 when done and 0 when not."""
+    """Weighted score 0-100 over the items that have a score (weight > 0); None when none
+    has. Nothing is invented: an item without a score (a page, or an assessment that
+    reported none) is left out, not counted as 100 or 0; ``score_basis`` says which."""
     total = weights = 0.0
     for _module, items in states:
         for s in items:
-            weight = float(s.settings.get("weight", 1) or 0)
-            if weight <= 0:
+            weight = _weight(s)
+            if weight <= 0 or s.score is None or s.item.kind not in SCORED_KINDS:
                 continue
-            if s.item.kind in SCORED_KINDS and s.progress and s.progress.best_score is not None:
-                value = s.progress.best_score
-            else:
-                value = 100.0 if s.done else 0.0
-            total += weight * value
+            total += weight * s.score
             weights += weight
     return round(total / weights, 2) if weights else None
+
+
+@dataclass
+class ScoreBasis:
+    """What a course score rests on: the scored items, and the assessments that have no
+    score yet ("no score reported")."""
+
+    scored: int
+    unscored: list  # ItemState of assessments (weight > 0) without a score
+    evidence: list[dict]  # one entry per assessment, as CourseResult.evidence keeps it
+    weakest: str | None  # the lowest provenance among the scored assessments
+
+
+def score_basis(states) -> ScoreBasis:
+    scored, unscored, evidence, weakest = 0, [], [], None
+    for _module, items in states:
+        for s in items:
+            if not s.assessment:
+                continue
+            provenance = s.progress.provenance if s.progress else None
+            if s.score is not None and s.item.kind in SCORED_KINDS and _weight(s) > 0:
+                scored += 1
+            elif _weight(s) > 0:
+                unscored.append(s)
+            evidence.append({
+                "key": s.item.key, "kind": s.item.kind, "title": dict(s.item.title or {}),
+                "score": s.score, "passed": s.progress.passed if s.progress else None,
+                "provenance": provenance if s.score is not None else None,
+                "weight": _weight(s), "required": bool(s.settings.get("required", True))})
+            if s.score is not None and (weakest is None or trust.RANK.get(provenance, 0)
+                                        < trust.RANK.get(weakest, 0)):
+                weakest = provenance or "unknown"
+    return ScoreBasis(scored, unscored, evidence, weakest)
 
 
 def module_complete(items: list[ItemState]) -> bool:
@@ -500,21 +679,35 @@ def module_complete(items: list[ItemState]) -> bool:
     return bool(items) and all(s.done for s in required)
 
 
-def _complete_course_if_done(user_id: int, course) -> bool:
+def course_complete(states) -> bool:
+    return bool(states) and all(module_complete(items) for _m, items in states)
+
+
+def refresh_course_result(user_id: int, course) -> bool:
+    """Make the student's CourseResult when the course is complete (every required item
+    done, every required assessment with a passing score), or bring its score, evidence
+    and provenance up to date when a scored outcome changed after completion (a regrade).
+    Returns True when the course completed just now."""
     states = course_states(user_id, course)
-    if not states or not all(module_complete(items) for _m, items in states):
+    if not course_complete(states):
         return False
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     score = course_score(states)
+    basis = score_basis(states)
+    now = utcnow()
     results = CourseResult.__table__
-    created = db.session.execute(insert(results).values(
-        user_id=user_id, course_id=course.id, score=score if score is not None else 100.0,
-        completed_at=utcnow()).on_conflict_do_nothing(index_elements=["user_id", "course_id"])
-        .returning(results.c.id)
-    ).first()
+    values = dict(user_id=user_id, course_id=course.id, score=score, completed_at=now,
+                  provenance=basis.weakest, evidence=basis.evidence, updated_at=now)
+    stmt = insert(results).values(**values)
+    row = db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "course_id"],
+        set_={"score": stmt.excluded.score, "provenance": stmt.excluded.provenance,
+              "evidence": stmt.excluded.evidence, "updated_at": stmt.excluded.updated_at})
+        .returning(results.c.completed_at)).one()
+    created = row.completed_at == now
     if created:
         db.session.add(Notification(user_id=user_id, kind="course_complete",
                                     data={"course": course.code, "score": score},
                                     link=f"/learning/courses/{course.code}"))
-    return created is not None
+    return created

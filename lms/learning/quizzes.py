@@ -33,7 +33,7 @@ from lms.authoring.services import effective_settings, item_overrides
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, Forbidden, NotFound
 from lms.extensions import db
-from lms.learning import progress
+from lms.learning import progress, trust
 from lms.learning.models import QuizAttempt
 
 # A submission that left the browser just before the limit may arrive a little after it.
@@ -318,7 +318,7 @@ def _record(user, item: Item, attempt: QuizAttempt) -> tuple[float | None, bool 
     else:
         score = attempt.score or 0.0
         passed = score >= float(settings["pass_score"])
-    progress.record(user, item, "scored", attempt=True, result={
+    progress.record(user, item, "scored", channel=trust.SERVER, attempt=True, result={
         "score": {"scaled": min(1.0, max(0.0, (score or 0.0) / 100))},
         "success": bool(passed), "completion": bool(passed)})
     return _counted(user, item)

@@ -28,9 +28,9 @@ from sqlalchemy import select
 from lms.authoring.models import Item, ModuleVersion
 from lms.catalog import services as catalog
 from lms.core.db import utcnow
-from lms.core.errors import Conflict, ValidationError
+from lms.core.errors import Conflict, Forbidden, ValidationError
 from lms.extensions import db
-from lms.learning import progress
+from lms.learning import launches, progress, trust
 from lms.learning.models import ItemProgress, LearningEvent, ScormAttempt
 from lms.learning.scorm_model import MODELS, SCORM12, Model, check_batch
 
@@ -239,7 +239,8 @@ class CallOutcome:
     progress: ItemProgress | None = None
 
 
-def runtime_call(user, item: Item, call: str, data: dict, call_id: str) -> CallOutcome:
+def runtime_call(user, item: Item, call: str, data: dict, call_id: str,
+                 launch=None) -> CallOutcome:
     """Store one Initialize, Commit or Terminate of a SCO and update progress.
 
     ``data`` holds the elements the SCO set since its last call. Every element is
@@ -247,8 +248,9 @@ def runtime_call(user, item: Item, call: str, data: dict, call_id: str) -> CallO
     value). Initialize opens the learner's unfinished attempt or starts a new one;
     Terminate with cmi.exit "suspend" keeps it open for resuming, any other exit ends
     it. ``call_id`` (a UUID) becomes the LearningEvent id: a retried call is a no-op.
-    Only enrolled students are recorded; for anyone else the data is checked and
-    nothing is stored (recorded False).
+    Only enrolled students are recorded, and only through ``launch`` (their live launch
+    of this item, ``lms.learning.launches``), which the first Initialize binds to its
+    attempt; for anyone else the data is checked and nothing is stored (recorded False).
     """
     if call not in CALLS:
         raise ValidationError(_("'call' must be one of: %(calls)s.", calls=", ".join(CALLS)))
@@ -279,6 +281,9 @@ def runtime_call(user, item: Item, call: str, data: dict, call_id: str) -> CallO
                      for r in refused])
     if not learner:
         return CallOutcome(False)
+    if launch is None:
+        raise Forbidden(_("This activity reports only through its launch: reload the page "
+                          "to open it again."))
 
     new_attempt = attempt is None
     if new_attempt:
@@ -288,6 +293,7 @@ def runtime_call(user, item: Item, call: str, data: dict, call_id: str) -> CallO
                                number=(last.number + 1) if last else 1,
                                cmi={"values": {}, "sessions": 0, "seconds": 0, "exit": None})
         db.session.add(attempt)
+    launches.bind_attempt(launch, attempt.number)
     before = evaluate(item, values)
     resumed = call == "initialize" and resumable(attempt)
     cmi = dict(attempt.cmi)
@@ -316,7 +322,7 @@ def runtime_call(user, item: Item, call: str, data: dict, call_id: str) -> CallO
     if seconds:
         result = {**(result or {}), "duration": f"PT{round(seconds)}S"}
     outcome = progress.record(
-        user, item, verb, result=result, event_id=call_id, attempt=new_attempt,
+        user, item, verb, channel=trust.LAUNCH, result=result, event_id=call_id, attempt=new_attempt,
         resume={"attempt": attempt.number, "suspended": suspended} if call == "terminate"
         else None)
     return CallOutcome(outcome.stored, attempt.number, outcome.progress)
@@ -497,12 +503,14 @@ def html5_report(user, item: Item, kind: str, score=None, value=None,
             return None
         result = {"score": {"scaled": round(score / 100, 4), "raw": float(score),
                             "min": 0.0, "max": 100.0}}
-        return progress.record(user, item, "scored", result=result, event_id=report_id)
+        return progress.record(user, item, "scored", channel=trust.LAUNCH, result=result,
+                               event_id=report_id)
     if kind == "complete":
-        return progress.record(user, item, "completed", result={"completion": True},
+        return progress.record(user, item, "completed", channel=trust.LAUNCH,
+                               result={"completion": True},
                                event_id=report_id)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValidationError(_("'progress' must be a number from 0 to 1."))
-    return progress.record(user, item, "progressed", event_id=report_id, result={
+    return progress.record(user, item, "progressed", channel=trust.LAUNCH, event_id=report_id, result={
         "extensions": {"https://w3id.org/xapi/cmi5/result/extensions/progress":
                        round(value * 100)}})

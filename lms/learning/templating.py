@@ -91,6 +91,10 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
+    from lms.learning import insights, trust
+
     app.jinja_env.globals.update(item_file_url=item_file_url, item_markdown=item_markdown,
                                  item_language=item_language, video_type=video_type,
-                                 unread_notifications=unread_notifications)
+                                 unread_notifications=unread_notifications,
+                                 provenance_label=trust.label,
+                                 source_marks=insights.source_marks)

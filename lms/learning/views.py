@@ -14,7 +14,7 @@ from lms.core.errors import ValidationError
 from lms.core.forms import LmsForm
 from lms.core.pagecache import cached_page
 from lms.extensions import db
-from lms.learning import bp, progress, services
+from lms.learning import bp, progress, services, trust
 from lms.learning.models import ItemProgress
 
 MAX_SECONDS_PER_EVENT = 600  # a heartbeat never claims more than ten minutes of study
@@ -91,7 +91,8 @@ def mark_done(item_id: int):
     if item.kind != "page":
         abort(404)
     if LmsForm().validate_on_submit() and _is_learner(item):
-        progress.record(current_user, item, "experienced", result={"completion": True})
+        progress.record(current_user, item, "experienced", channel=trust.LEARNER,
+                        result={"completion": True})
     following = services.neighbours(item)[1]
     target = url_for("learning.item", item_id=following.id) if following else url_for(
         "learning.course", code=item.version.module.course.code)
@@ -108,7 +109,8 @@ def download(item_id: int):
     if item.kind != "asset" or not item.entry:
         abort(404)
     if LmsForm().validate_on_submit() and _is_learner(item):
-        progress.record(current_user, item, "experienced", result={"completion": True})
+        progress.record(current_user, item, "experienced", channel=trust.LEARNER,
+                        result={"completion": True})
     return redirect(item_file_url(item.version, item.entry, download=True), code=303)
 
 
@@ -137,7 +139,7 @@ def heartbeat(item_id: int):
     else:
         verb = "progressed"
     outcome = progress.record(
-        current_user, item, verb, result=result, event_id=body.get("id"),
+        current_user, item, verb, channel=trust.LEARNER, result=result, event_id=body.get("id"),
         resume={"position": position} if position is not None else None)
     return jsonify({"recorded": outcome.stored,
                     "completed": bool(outcome.progress and outcome.progress.completed)})

@@ -8,6 +8,7 @@
   lms report certificates --cohort K --course C | --programme P   (bulk)
   lms report revoke-certificate ID --reason "..."
   lms report verify-credential FILE [--key PEM]           offline Open Badges check
+  lms report reissue-badges [--dry-run]                   reissue pre-fix Open Badges
 """
 
 from __future__ import annotations
@@ -277,3 +278,99 @@ def verify_credential_command(path, key_path):
         click.echo(f"NOT VALID: {result.reason}", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"Valid: signed by {result.verification_method}")
+
+
+@report_cli.command("reissue-badges")
+@click.option("--dry-run", is_flag=True, help="Only list what would be reissued.")
+@click.option("--as", "as_email", default=None, help="Record this administrator as issuer.")
+def reissue_badges_command(dry_run, as_email):
+    """Reissue every certificate whose Open Badges credential was signed with the pre-fix
+    proof configuration (its proof's @context left out, so other verifiers reject it).
+    The new certificate supersedes the old one, which stays as it was, listed as
+    superseded on its verification page. Running it again changes nothing."""
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+    from lms.catalog.models import Course, Program
+    from lms.extensions import db
+    from lms.records import documents
+    from lms.records.models import IssuedDocument
+    from lms.reports import certificates, openbadges
+
+    if not dry_run:
+        _warn_without_platform_url()
+    actor = _actor(as_email)
+    ids = db.session.scalars(select(IssuedDocument.id).where(
+        IssuedDocument.kind == certificates.KIND,
+        IssuedDocument.content_type == certificates.CREDENTIAL_TYPE)
+        .order_by(IssuedDocument.issued_at, IssuedDocument.id)).all()
+    counts = {"valid": 0, "reissued": 0, "left": 0, "failed": 0}
+    for doc_id in ids:
+        doc = db.session.get(IssuedDocument, doc_id)
+        try:
+            result = openbadges.verify(json.loads(documents.document_bytes(doc)))
+        except (ValueError, OSError, LmsError) as exc:
+            result = openbadges.Verification(False, str(exc))
+        if result.valid:
+            counts["valid"] += 1
+            continue
+        if not result.pre_fix:
+            counts["failed"] += 1
+            click.echo(_("%(id)s: does not verify under either proof configuration "
+                         "(%(reason)s); left alone, look into it.", id=doc.id,
+                         reason=result.reason))
+            continue
+        if doc.revocation is not None:
+            counts["left"] += 1
+            click.echo(_("%(id)s: pre-fix proof, revoked; left alone.", id=doc.id))
+            continue
+        successor = documents.successor(doc)
+        if successor is not None:
+            counts["left"] += 1
+            click.echo(_("%(id)s: pre-fix proof, already superseded by %(new)s; nothing to "
+                         "do.", id=doc.id, new=successor.id))
+            continue
+        certificate = certificates.get_certificate(doc.id)
+        student = db.session.get(User, certificate.pdf.subject_id)
+        try:
+            if not documents.stored_copy_intact(doc):
+                raise LmsError(_("its stored copy does not match its SHA-256"))
+            if student is None:
+                raise LmsError(_("its student no longer exists"))
+            if certificate.scope == "course":
+                course = db.session.scalar(select(Course).where(
+                    Course.code == certificate.code))
+                achievement = certificates.course_achievement(student, course) \
+                    if course is not None else None
+            else:
+                programme = db.session.scalar(select(Program).where(
+                    Program.code == certificate.code))
+                achievement = certificates.programme_achievement(student, programme) \
+                    if programme is not None else None
+            if achievement is None:
+                raise LmsError(_("there is no %(scope)s %(code)s any more",
+                                 scope=certificate.scope, code=certificate.code))
+            if dry_run:
+                click.echo(_("%(id)s: pre-fix proof; would reissue certificate %(pdf)s "
+                             "(%(code)s, %(name)s).", id=doc.id, pdf=certificate.pdf.id,
+                             code=certificate.code, name=doc.subject_name))
+                counts["reissued"] += 1
+                continue
+            new = certificates.issue_certificate(student, achievement, actor, reissue=True)
+        except LmsError as exc:
+            counts["left"] += 1
+            click.echo(_("%(id)s: pre-fix proof, NOT reissued: %(reason)s", id=doc.id,
+                         reason=exc.message))
+            continue
+        counts["reissued"] += 1
+        click.echo(_("%(id)s: pre-fix proof; reissued as %(new)s (certificate %(pdf)s "
+                     "supersedes %(old)s; %(code)s, %(name)s).", id=doc.id,
+                     new=new.credential.id, pdf=new.pdf.id, old=certificate.pdf.id,
+                     code=certificate.code, name=doc.subject_name))
+    values = {"n": len(ids), "valid": counts["valid"], "done": counts["reissued"],
+              "left": counts["left"], "failed": counts["failed"]}
+    click.echo(_("%(n)d credentials checked: %(valid)d valid, %(done)d would be reissued, "
+                 "%(left)d left alone, %(failed)d not verifiable.", **values) if dry_run
+               else _("%(n)d credentials checked: %(valid)d valid, %(done)d reissued, "
+                      "%(left)d left alone, %(failed)d not verifiable.", **values))

@@ -9,12 +9,25 @@ Cryptosuite: eddsa-jcs-2022 (W3C Data Integrity EdDSA Cryptosuites v1.0, section
 eddsa-rdfc-2022 would need RDF Dataset Canonicalization of the JSON-LD, which no
 installed package does offline; JCS (RFC 8785, lms/reports/jcs.py) canonicalises the
 JSON itself, needs no context documents at all, and is one of the two suites the
-specification defines for Ed25519. Signing:
+specification defines for Ed25519. Exactly as sections 3.3.1 (Create Proof), 3.3.5
+(Proof Configuration) and 3.3.2 (Verify Proof) say:
 
-    proofConfig = the proof options (type, cryptosuite, created, verificationMethod,
-                  proofPurpose) with the document's @context
+    proof       = the proof options (type, cryptosuite, created, verificationMethod,
+                  proofPurpose) and @context = the document's @context, PUBLISHED in
+                  the proof (3.3.1 step 2)
+    proofConfig = the proof without proofValue, as it stands (3.3.5: nothing added)
     hashData    = SHA-256(JCS(proofConfig)) || SHA-256(JCS(document without proof))
     proofValue  = "z" + base58btc(Ed25519-sign(hashData))
+
+A verifier takes the proof as published: if it carries @context, the document's
+@context must start with it and the document is hashed with the proof's @context
+(3.3.2 step 4); if it carries none, none is hashed in the configuration.
+
+Before the fix the proof was signed over a configuration that included the document's
+@context but published without it, so no verifier following the specification could
+rebuild what was signed (Digital Bazaar's answered "Invalid signature"). ``verify``
+rejects that form, and says so by name (``Verification.pre_fix``) so those credentials
+can be listed and reissued (``flask lms report reissue-badges``), never rewritten.
 
 The verification method is a did:key (the public key itself, multibase-encoded with the
 ed25519-pub multicodec prefix), so anyone can check a credential offline with nothing but
@@ -27,6 +40,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -133,19 +147,50 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _hash_data(document: dict, proof_options: dict) -> bytes:
-    config = {k: v for k, v in proof_options.items() if k != "proofValue"}
-    config["@context"] = document.get("@context")
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+class ProofError(ValueError):
+    """The proof options are not an eddsa-jcs-2022 DataIntegrityProof's."""
+
+
+_XSD_DATETIME = re.compile(
+    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def proof_configuration(options: dict) -> bytes:
+    """Section 3.3.5: the JCS bytes of the proof options (without proofValue), taken as
+    they are; the caller has already put @context into them (3.3.1 step 2) or received
+    them so (3.3.2)."""
+    config = {k: v for k, v in options.items() if k != "proofValue"}
+    if config.get("type") != PROOF_TYPE or config.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(f"the proof is not a {PROOF_TYPE} with cryptosuite {CRYPTOSUITE}")
+    created = config.get("created")
+    if created is not None and not (isinstance(created, str)
+                                    and _XSD_DATETIME.fullmatch(created)):
+        raise ProofError("the proof's created is not an XML Schema dateTime")
+    return canonicalize(config)
+
+
+def hash_data(unsecured: dict, canonical_config: bytes) -> bytes:
+    """Section 3.3.4: SHA-256 of the proof configuration, then of the JCS document."""
+    return (hashlib.sha256(canonical_config).digest()
+            + hashlib.sha256(canonicalize(unsecured)).digest())
+
+
+def _pre_fix_hash_data(unsecured: dict, proof: dict) -> bytes:
+    """What credentials issued before the fix were signed over: the document's
+    @context added to a configuration whose proof was then published without it. Only
+    for recognising those credentials; nothing is signed this way any more."""
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    config["@context"] = unsecured.get("@context")
     return (hashlib.sha256(canonicalize(config)).digest()
             + hashlib.sha256(canonicalize(unsecured)).digest())
 
 
 def sign(document: dict, private_key: Ed25519PrivateKey, created: datetime) -> dict:
     """The document with a DataIntegrityProof (eddsa-jcs-2022) added, as a proof set of
-    one (the Open Badges schema wants ``proof`` as an array)."""
-    document = copy.deepcopy(document)
-    document.pop("proof", None)
+    one (the Open Badges schema wants ``proof`` as an array). The proof carries the
+    document's @context (section 3.3.1 step 2), which is what it is signed with."""
+    unsecured = copy.deepcopy(document)
+    unsecured.pop("proof", None)
     proof = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
@@ -153,10 +198,15 @@ def sign(document: dict, private_key: Ed25519PrivateKey, created: datetime) -> d
         "verificationMethod": verification_method(private_key.public_key()),
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(document, proof))
+    if "@context" in unsecured:
+        proof["@context"] = copy.deepcopy(unsecured["@context"])
+    signature = private_key.sign(hash_data(unsecured, proof_configuration(proof)))
     proof["proofValue"] = "z" + base58btc(signature)
-    document["proof"] = [proof]
-    return document
+    return {**unsecured, "proof": [proof]}
+
+
+PRE_FIX_REASON = ("signed with the pre-fix proof configuration (the proof's @context "
+                  "left out): superseded, reissue")
 
 
 @dataclass
@@ -164,10 +214,66 @@ class Verification:
     valid: bool
     reason: str  # why not, in English (a developer's message), or "ok"
     verification_method: str | None = None
+    # Not valid, but a proof made before the fix that does check out under the old
+    # configuration: the credential is genuine and must be reissued, not trusted.
+    pre_fix: bool = False
+
+
+def _as_list(context) -> list:
+    return context if isinstance(context, list) else [context]
+
+
+def _check_proof(document: dict, proof: dict, public_key: Ed25519PublicKey | None
+                 ) -> Verification:
+    """Section 3.3.2 for one proof of the document."""
+    method = proof.get("verificationMethod")
+    if proof.get("proofPurpose") != "assertionMethod":
+        return Verification(False, "not a proof for assertionMethod", method)
+    if not isinstance(method, str):
+        return Verification(False, "the proof names no verification method")
+    value = proof.get("proofValue")
+    if not isinstance(value, str) or not value.startswith("z"):
+        return Verification(False, "the proofValue is not base58btc multibase", method)
+    unsecured = {k: v for k, v in document.items() if k != "proof"}  # step 1
+    options = {k: v for k, v in proof.items() if k != "proofValue"}  # step 2
+    if "@context" in options:  # step 4
+        context = _as_list(options["@context"])
+        mine = _as_list(document.get("@context"))
+        if mine[:len(context)] != context:
+            return Verification(False, "the document's @context does not start with the "
+                                "proof's @context", method)
+        unsecured["@context"] = options["@context"]
+    try:
+        key = public_key or public_key_from_did(method)
+        if public_key is None:
+            issuer = document.get("issuer")
+            issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+            if issuer_id != method.split("#", 1)[0]:
+                return Verification(False, "the signing key is not the issuer's DID", method)
+        signature = base58btc_decode(value[1:])
+        data = hash_data(unsecured, proof_configuration(options))  # steps 5-7
+    except (ValueError, CanonicalizationError) as exc:
+        return Verification(False, f"the proof cannot be checked: {exc}", method)
+    try:
+        key.verify(signature, data)  # step 8
+    except InvalidSignature:
+        pass
+    else:
+        return Verification(True, "ok", method)
+    if "@context" not in options:
+        try:
+            key.verify(signature, _pre_fix_hash_data(unsecured, options))
+        except (InvalidSignature, CanonicalizationError):
+            pass
+        else:
+            return Verification(False, PRE_FIX_REASON, method, pre_fix=True)
+    return Verification(False, "the signature does not verify", method)
 
 
 def verify(document: dict, public_key: Ed25519PublicKey | None = None) -> Verification:
-    """Check the credential's eddsa-jcs-2022 proof, offline.
+    """Check the credential's eddsa-jcs-2022 proofs, offline, as section 3.3.2 says:
+    valid only if every one verifies. A credential signed before the fix is not valid;
+    its result has ``pre_fix`` set and says "superseded, reissue".
 
     With ``public_key`` the proof must be made with that key (e.g. the platform's, read
     from its PEM); without, the key comes from the did:key verification method, and the
@@ -181,37 +287,11 @@ def verify(document: dict, public_key: Ed25519PublicKey | None = None) -> Verifi
     proofs = [p for p in proofs if isinstance(p, dict) and p.get("cryptosuite") == CRYPTOSUITE]
     if not proofs:
         return Verification(False, f"no {CRYPTOSUITE} proof")
-    for proof in proofs:
-        method = proof.get("verificationMethod")
-        if proof.get("type") != PROOF_TYPE or proof.get("proofPurpose") != "assertionMethod":
-            return Verification(False, "not a DataIntegrityProof for assertionMethod", method)
-        if not isinstance(method, str):
-            return Verification(False, "the proof names no verification method")
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("z"):
-            return Verification(False, "the proofValue is not base58btc multibase", method)
-        options = {k: v for k, v in proof.items() if k != "proofValue"}
-        context = options.pop("@context", None)
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
-        if context is not None:
-            mine = document.get("@context") or []
-            if not isinstance(context, list) or mine[:len(context)] != context:
-                return Verification(False, "the proof's @context does not match", method)
-            unsecured["@context"] = context
-        try:
-            key = public_key or public_key_from_did(method)
-            if public_key is None:
-                issuer = document.get("issuer")
-                issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-                if issuer_id != method.split("#", 1)[0]:
-                    return Verification(False, "the signing key is not the issuer's DID",
-                                        method)
-            signature = base58btc_decode(value[1:])
-            key.verify(signature, _hash_data(unsecured, options))
-        except (InvalidSignature, ValueError, CanonicalizationError) as exc:
-            return Verification(False, f"the signature does not verify ({type(exc).__name__})",
-                                method)
-    return Verification(True, "ok", proofs[0].get("verificationMethod"))
+    results = [_check_proof(document, proof, public_key) for proof in proofs]
+    for result in results:
+        if not result.valid and not result.pre_fix:
+            return result
+    return next((r for r in results if r.pre_fix), results[0])
 
 
 def identity_hash(email: str, salt: str) -> str:

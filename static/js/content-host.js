@@ -12,6 +12,10 @@
 // data-saved="<call or type>" (tests wait for it). The status line (aria-live) says what was saved; its
 // words come translated from the page's data- attributes.
 //
+// Every post carries the token of this page's launch (header X-Kakehashi-Launch): the
+// server accepts what content reports only through a launch it issued for this learner
+// and this item (data-launch-url, asked for once when the page opens; previews get none).
+//
 // This file is loaded before the frame (not deferred), so no early message is missed.
 (function () {
   "use strict";
@@ -70,11 +74,34 @@
     return true;
   }
 
+  function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
+
+  // The launch: asked for once, before the first post goes out.
+  var launchToken = null;
+  var launching = null;
+
+  function launch(wrap) {
+    if (launching) { return launching; }
+    var url = wrap && wrap.getAttribute("data-launch-url");
+    if (!url) { launching = Promise.resolve(null); return launching; }
+    launching = fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()}, body: "{}"
+    }).then(function (response) {
+      return response.ok ? response.json() : {};
+    }).then(function (json) {
+      launchToken = (json && json.token) || null;
+      return launchToken;
+    }, function () { launching = null; return null; });
+    return launching;
+  }
+
   function send(url, body, attempt) {
-    var token = document.querySelector('meta[name="csrf-token"]').content;
+    var headers = {"Content-Type": "application/json", "X-CSRFToken": csrf()};
+    if (launchToken) { headers["X-Kakehashi-Launch"] = launchToken; }
     return fetch(url, {
       method: "POST", credentials: "same-origin", keepalive: true,
-      headers: {"Content-Type": "application/json", "X-CSRFToken": token},
+      headers: headers,
       body: JSON.stringify(body)
     }).then(function (response) {
       if (response.status >= 500 && attempt < 3) { return retry(url, body, attempt); }
@@ -125,7 +152,9 @@
     if (busy || !pending.length) { return; }
     busy = true;
     var job = pending.shift();
-    send(job.url, job.body, 1).then(function (result) {
+    launch(job.wrap).then(function () {
+      return send(job.url, job.body, 1);
+    }).then(function (result) {
       report(job.wrap, result, job.quiet);
       if (result.ok) { job.wrap.setAttribute("data-saved", job.body.call || job.body.type); }
       busy = false;
@@ -164,6 +193,8 @@
     });
     if (merged) { send(merged.url, merged.body, 3); }
   });
+
+  if (host()) { launch(host()); }
 
   window.addEventListener("message", function (event) {
     var wrap = host();

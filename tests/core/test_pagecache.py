@@ -14,10 +14,9 @@ from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.core import pagecache, stamps
 from lms.extensions import db
-from lms.learning import progress
 from lms.learning.models import Notification
 from tests.conftest import base_config, login
-from tests.factories import make_course, module_zip
+from tests.factories import make_course, module_zip, record_progress
 
 
 @pytest.fixture
@@ -41,7 +40,7 @@ def signed_in(app, user):
 
 def complete(app, user, item_id):
     with app.app_context():
-        progress.record(db.session.merge(user), db.session.get(Item, item_id), "experienced",
+        record_progress(db.session.merge(user), db.session.get(Item, item_id), "experienced",
                         result={"completion": True})
 
 

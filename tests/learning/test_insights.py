@@ -16,10 +16,10 @@ from lms.catalog import services as catalog
 from lms.core.db import utcnow
 from lms.core.errors import ValidationError
 from lms.extensions import db
-from lms.learning import insights, progress
+from lms.learning import insights
 from lms.learning.models import QuizAttempt
 from tests.conftest import login
-from tests.factories import make_course, module_zip
+from tests.factories import make_course, module_zip, record_progress
 
 QUIZ = """questions:
   - key: q1
@@ -72,7 +72,7 @@ def course_setup(app, make_user):
 
 def record(app, user, item_id, verb, **kw):
     with app.app_context():
-        return progress.record(db.session.merge(user), db.session.get(Item, item_id), verb, **kw)
+        return record_progress(db.session.merge(user), db.session.get(Item, item_id), verb, **kw)
 
 
 def grid_rows(html: str) -> list[list[str]]:
@@ -101,15 +101,17 @@ def test_grid_shows_each_status_as_text_and_symbol(app, client, course_setup):
     # name, required done, course score, intro, clip (optional), check; then hidden labels
     assert rows[0][0] == "Aziz Karimov"
     assert rows[0][1] == "100%"
-    assert rows[0][2] == "61.67"  # (100 + 0 + 85) / 3: the optional clip weighs 1 too
-    assert rows[0][3] == "✓ Completed"
+    # Only scored items make the course score: the page and the video count for nothing
+    # (they used to count 100 when done, which inflated it).
+    assert rows[0][2] == "85"
+    assert rows[0][3] == "✓ LR Completed, learner-reported"
     assert rows[0][4] == "— Not started"
-    assert rows[0][5] == "✓ 85 Passed 85"
+    assert rows[0][5] == "✓ 85 SM Passed 85, server-marked"
     assert rows[1][0] == "Bekzod Umarov"
     assert rows[1][1] == "0%"
     assert rows[1][3] == "— Not started"
     assert rows[1][4] == "… In progress"
-    assert rows[1][5] == "✗ 40 Failed 40"
+    assert rows[1][5] == "✗ 40 SM Failed 40, server-marked"
     # The quiz's column leads to its question analysis.
     assert f"/learning/courses/GD101/quizzes/{items['check']}/analysis" in html
 
@@ -237,7 +239,8 @@ def test_csv_is_excel_friendly_and_safe(app, client, course_setup):
     assert names == sorted(["'=HYPERLINK(\"http://evil.example\")", "'+1 Plus", "'-Minus",
                             "'@Sum", "トシェワ・グルノラ"])
     japanese = next(r for r in rows if r[0] == "トシェワ・グルノラ")
-    assert japanese[3] == "50" and japanese[5:] == ["Not started", "Not started", "Passed 85"]
+    assert japanese[3] == "50" and japanese[5:] == ["Not started", "Not started",
+                                                  "Passed 85, server-marked"]
 
 
 def test_stalled_students_with_dates_in_the_viewers_zone(app, client, course_setup):

@@ -3,6 +3,7 @@
 import io
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.learning import progress
 from lms.learning.models import CourseResult, ItemProgress, LearningEvent
-from tests.factories import make_course, module_zip
+from tests.factories import make_course, module_zip, record_progress
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def course_items(app, make_user):
 
 def record(app, user, item_id, verb, **kw):
     with app.app_context():
-        return progress.record(db.session.merge(user), db.session.get(Item, item_id), verb, **kw)
+        return record_progress(db.session.merge(user), db.session.get(Item, item_id), verb, **kw)
 
 
 def state(app, user, key):
@@ -78,8 +79,12 @@ def test_course_completes_with_a_weighted_result(app, course_items):
     assert outcome.course_completed
     with app.app_context():
         result = db.session.scalar(select(CourseResult))
-        # intro 100 (weight 1), clip not done 0 (weight 1), quiz 80 (weight 1)
-        assert result.score == pytest.approx(60.0)
+        # Only scored items make the score: the quiz's 80. The page and the optional
+        # video count neither 100 nor 0 (a done page used to count 100).
+        assert result.score == pytest.approx(80.0)
+        assert result.provenance == "server-marked"
+        assert [(e["key"], e["score"], e["provenance"]) for e in result.evidence] == [
+            ("check", 80.0, "server-marked")]
 
 
 def test_bad_results_are_refused_with_reasons(app, course_items):
@@ -97,12 +102,33 @@ def test_bad_results_are_refused_with_reasons(app, course_items):
 
 def test_time_spent_adds_up(app, course_items):
     student, items = course_items
+    start = datetime.now(UTC) - timedelta(minutes=10)
     record(app, student, items["clip"], "progressed", result={"duration": "PT1M30S"},
-           resume={"position": 42.5})
-    record(app, student, items["clip"], "progressed", result={"duration": "PT30S"})
+           resume={"position": 42.5}, timestamp=start)
+    record(app, student, items["clip"], "progressed", result={"duration": "PT30S"},
+           timestamp=start + timedelta(minutes=1))
     with app.app_context():
         row = db.session.scalar(select(ItemProgress).where(ItemProgress.item_key == "clip"))
         assert row.time_spent == 120 and row.resume == {"position": 42.5}
+
+
+def test_replayed_or_overlapping_time_is_counted_once(app, course_items):
+    """Study time is wall-clock time: the same minutes reported again (a replay with new
+    ids), from a second tab, or on another item at the same time add nothing."""
+    student, items = course_items
+    end = datetime.now(UTC) - timedelta(minutes=5)
+    record(app, student, items["clip"], "progressed", result={"duration": "PT10M"},
+           timestamp=end)
+    for _ in range(3):  # the same ten minutes, replayed with fresh ids
+        record(app, student, items["clip"], "progressed", result={"duration": "PT10M"},
+               timestamp=end)
+    # another item, the same ten minutes and two more: only the two count
+    record(app, student, items["intro"], "progressed", result={"duration": "PT12M"},
+           timestamp=end + timedelta(minutes=2))
+    with app.app_context():
+        spent = dict(db.session.execute(select(ItemProgress.item_key,
+                                               ItemProgress.time_spent)).all())
+    assert spent == {"clip": 600, "intro": 120}
 
 
 def test_fifty_concurrent_updates_lose_nothing(app, course_items):
@@ -151,7 +177,7 @@ def test_concurrent_batches_lose_nothing(app, course_items):
                                                result={"score": {"scaled": s / 100}})
                           for s in scores]
                 barrier.wait()
-                outcome = progress.record_events(student.id, target, events)
+                outcome = progress.record_events(student.id, target, events, channel="server")
                 assert outcome.stored == [True] * 5
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)

@@ -9,6 +9,7 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from lms.authoring.models import Item, ModuleVersion
 from lms.catalog import services as catalog
 from lms.content.services import content_url
 from lms.extensions import db
-from lms.learning.models import ItemProgress, LearningEvent, ScormAttempt
+from lms.learning.models import ItemProgress, Launch, LearningEvent, ScormAttempt
 from lms.learning.scorm import insert_script, timespan_12
 from lms.learning.scorm_model import SCORM12, SCORM2004, Refused, check_set
 from tests.conftest import login
@@ -106,10 +107,29 @@ def build(app, make_user):
     return factory
 
 
-def call(client, item_id: int, name: str, data: dict | None = None, call_id: str | None = None):
+def open_launch(client, item_id: int) -> str | None:
+    """What the item page's content bridge does when it opens: ask for a launch."""
+    response = client.post(f"/learning/items/{item_id}/launch", json={},
+                           headers={"X-CSRFToken": client.csrf_token()})
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    return response.json.get("token")
+
+
+def call(client, item_id: int, name: str, data: dict | None = None, call_id: str | None = None,
+         launch: str | None = None):
+    """One run-time call as the page relays it. An Initialize opens the page anew (a new
+    launch, as a reload does); the other calls go with the page's launch."""
+    launches = client.__dict__.setdefault("scorm_launches", {})
+    if launch is None:
+        if name == "initialize" or item_id not in launches:
+            launches[item_id] = open_launch(client, item_id)
+        launch = launches[item_id]
+    headers = {"X-CSRFToken": client.csrf_token()}
+    if launch:
+        headers["X-Kakehashi-Launch"] = launch
     return client.post(f"/learning/items/{item_id}/scorm",
                        json={"id": call_id or str(uuid.uuid4()), "call": name, "data": data or {}},
-                       headers={"X-CSRFToken": client.csrf_token()})
+                       headers=headers)
 
 
 def progress_of(app, setup: Setup):
@@ -444,9 +464,68 @@ def test_commit_before_initialize_is_a_conflict(client, build):
 def test_another_students_item_is_not_found(app, client, build):
     setup = build(manifest_12())
     sign_in(client, setup.outsider)
-    assert call(client, setup.item_id, "initialize").status_code == 404
+    assert client.post(f"/learning/items/{setup.item_id}/launch", json={},
+                       headers={"X-CSRFToken": client.csrf_token()}).status_code == 404
+    assert call(client, setup.item_id, "initialize", launch="").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ScormAttempt)) == 0
+
+
+# --- launches: the only way content reports ------------------------------------------------
+
+
+def test_content_reports_only_through_the_students_own_launch(app, client, build, make_user):
+    """Without a launch, with a made-up one, with another student's, or with one for
+    another item, a SCO's report is refused and nothing is stored."""
+    setup = build(manifest_12())
+    other = make_user("student")
+    with app.app_context():
+        course = db.session.get(Item, setup.item_id).version.module.course
+        catalog.enroll(course, [db.session.merge(other)], source="admin")
+    sign_in(client, other)
+    others_launch = open_launch(client, setup.item_id)
+    client.post("/auth/logout", headers={"X-CSRFToken": client.csrf_token()})
+    sign_in(client, setup.student)
+    passed = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "100"}
+    for launch in ("", "made-up-token", others_launch):
+        response = call(client, setup.item_id, "initialize", launch=launch)
+        assert response.status_code == 403, launch
+        assert "launch" in response.json["error"]["message"]
+    assert progress_of(app, setup) is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScormAttempt)) == 0
+        assert db.session.scalar(select(func.count()).select_from(LearningEvent)) == 0
+    # Its own launch works, and what it reports is content-reported.
+    own = open_launch(client, setup.item_id)
+    assert call(client, setup.item_id, "initialize", launch=own).status_code == 200
+    assert call(client, setup.item_id, "terminate", passed, launch=own).json["score"] == 100.0
+    with app.app_context():
+        row = db.session.scalar(select(ItemProgress).where(
+            ItemProgress.user_id == setup.student.id))
+        assert row.provenance == "content-reported"
+
+
+def test_a_launch_expires_and_belongs_to_one_attempt(app, client, build):
+    setup = build(manifest_12())
+    sign_in(client, setup.student)
+    first = open_launch(client, setup.item_id)
+    assert call(client, setup.item_id, "initialize", launch=first).status_code == 200
+    assert call(client, setup.item_id, "terminate", {"cmi.core.exit": ""},
+                launch=first).status_code == 200
+    # The attempt ended; a new Initialize through the same launch would be attempt 2.
+    response = call(client, setup.item_id, "initialize", launch=first)
+    assert response.status_code == 409
+    assert "attempt 1" in response.json["error"]["message"]
+    # A launch past its lifetime is refused with what to do.
+    second = open_launch(client, setup.item_id)
+    with app.app_context():
+        for row in db.session.scalars(select(Launch)):
+            row.expires_at = row.created_at - timedelta(seconds=1)
+        db.session.commit()
+    response = call(client, setup.item_id, "initialize", launch=second)
+    assert response.status_code == 403
+    assert "expired" in response.json["error"]["message"]
+    assert [a[0] for a in attempts(app, setup.student.id)] == [1]
 
 
 def test_instructor_preview_runs_but_stores_nothing(app, client, build):
@@ -559,8 +638,13 @@ def test_insert_script_keeps_utf16_pages_utf16():
 
 def report(client, item_id, **body):
     body.setdefault("id", str(uuid.uuid4()))
-    return client.post(f"/learning/items/{item_id}/report", json=body,
-                       headers={"X-CSRFToken": client.csrf_token()})
+    launches = client.__dict__.setdefault("scorm_launches", {})
+    if item_id not in launches:
+        launches[item_id] = open_launch(client, item_id)
+    headers = {"X-CSRFToken": client.csrf_token()}
+    if launches[item_id]:
+        headers["X-Kakehashi-Launch"] = launches[item_id]
+    return client.post(f"/learning/items/{item_id}/report", json=body, headers=headers)
 
 
 def test_html5_score_and_completion_are_recorded(app, client, make_user):

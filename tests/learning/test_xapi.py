@@ -17,9 +17,9 @@ from lms.authoring.models import Item, Module
 from lms.catalog import services as catalog
 from lms.core.db import utcnow
 from lms.extensions import db
-from lms.learning import progress, xapi
+from lms.learning import xapi
 from lms.learning.models import LearningEvent, XapiOutbox
-from tests.factories import make_course, module_zip
+from tests.factories import make_course, module_zip, record_progress
 
 PLATFORM = "https://lms.jdu.example"
 
@@ -150,7 +150,7 @@ def course_items(lrs_app, make_user):
 
 def record(app, user, item_id, verb, **kw):
     with app.app_context():
-        return progress.record(db.session.merge(user), db.session.get(Item, item_id), verb,
+        return record_progress(db.session.merge(user), db.session.get(Item, item_id), verb,
                                **kw).event.id
 
 

@@ -25,13 +25,12 @@ from lms.authoring import services as authoring
 from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.extensions import db
-from lms.learning import progress
 from lms.learning.models import LearningEvent
 from lms.ops import backup
 from lms.records import auditlog
 from lms.records.models import AuditLog
 from tests.conftest import PASSWORD, CsrfClient, base_config, login, postgres_admin_url
-from tests.factories import make_course, module_zip
+from tests.factories import make_course, module_zip, record_progress
 
 AUDIT = AuditLog.__tablename__
 
@@ -51,7 +50,7 @@ def world(app, make_user):
         catalog.enroll(course, [db.session.merge(s) for s in students], source="admin")
         item = db.session.scalar(select(Item).where(Item.key == "intro"))
         for student in students:
-            progress.record(db.session.get(User, student.id), item, "experienced",
+            record_progress(db.session.get(User, student.id), item, "experienced",
                             event_id=str(uuid.uuid4()))
         for n in range(3):
             auditlog.append(None, "ops.test", "thing", n, {"n": n, "text": "成績 ✓"})
@@ -341,7 +340,7 @@ def test_backup_under_concurrent_writes(app, world, target, tmp_path):
                 while not stop.is_set():
                     # One transaction: the audit row, then the event (record() commits).
                     auditlog.append(None, "ops.load", "event", written[0], {"n": written[0]})
-                    progress.record(user, item, "experienced", event_id=str(uuid.uuid4()))
+                    record_progress(user, item, "experienced", event_id=str(uuid.uuid4()))
                     written[0] += 1
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported by the test

@@ -18,11 +18,10 @@ from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.catalog.models import Institution, Program
 from lms.extensions import db
-from lms.learning import progress
 from lms.learning.models import CourseResult, ItemProgress
 from lms.people import services as people
 from lms.records import results, scales, services
-from tests.factories import ensure_reference_data, make_course, module_zip
+from tests.factories import ensure_reference_data, make_course, module_zip, record_progress
 
 QUIZ = """questions:
   - key: q1
@@ -59,7 +58,7 @@ def item(key: str) -> Item:
 
 
 def act(user_id: int, key: str, verb: str, **kw):
-    return progress.record(db.session.get(User, user_id), item(key), verb, **kw)
+    return record_progress(db.session.get(User, user_id), item(key), verb, **kw)
 
 
 def age(user_id: int, days: int) -> None:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -75,3 +76,66 @@ def test_certificates_one_bulk_and_revoke(app, runner, school):
     both = runner.invoke(args=["lms", "report", "certificate", "--student", "JDU26001",
                                "--course", "GD101", "--programme", "GAME"])
     assert both.exit_code != 0
+
+
+def test_reissue_badges_supersedes_only_pre_fix_credentials(app, runner, client, school,
+                                                            monkeypatch):
+    from lms.auth.models import User
+    from lms.catalog.models import Course, Institution, Program
+    from lms.records import documents, requirements
+    from lms.reports import certificates, openbadges
+    from tests.reports.test_badge_independent import sign_pre_fix
+
+    with app.test_request_context():
+        student = db.session.get(User, school.finished_id)
+        monkeypatch.setattr(openbadges, "sign", sign_pre_fix)  # issued before the fix
+        old = certificates.issue_for_course(student, db.session.scalar(
+            select(Course).where(Course.code == "GD101")), None)
+        monkeypatch.undo()
+        program = db.session.scalar(select(Program).where(Program.code == "GAME"))
+        for code, credits in (("JDU", 3), ("TUT", 2)):
+            requirements.add_requirement(program, db.session.scalar(select(Institution).where(
+                Institution.code == code)), "total", None, credits=credits)
+        good = certificates.issue_for_programme(student, program, None)  # after the fix
+        old_pdf, old_credential = old.pdf.id, old.credential.id
+        good_pdf, old_sha = good.pdf.id, old.credential.sha256
+        assert openbadges.verify(json.loads(documents.document_bytes(old.credential))).pre_fix
+
+    def documents_count():
+        with app.app_context():
+            return len(db.session.scalars(select(IssuedDocument.id)).all())
+
+    before = documents_count()
+    dry = runner.invoke(args=["lms", "report", "reissue-badges", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"{old_credential}: pre-fix proof; would reissue certificate {old_pdf}" in dry.output
+    assert "2 credentials checked: 1 valid, 1 would be reissued, 0 left alone, 0 not " \
+           "verifiable." in dry.output
+    assert documents_count() == before  # a dry run lists, nothing more
+
+    done = runner.invoke(args=["lms", "report", "reissue-badges", "--as", school.admin_email])
+    assert done.exit_code == 0, done.output
+    assert f"{old_credential}: pre-fix proof; reissued as " in done.output
+    assert "2 credentials checked: 1 valid, 1 reissued, 0 left alone, 0 not verifiable." \
+        in done.output
+    assert documents_count() == before + 2  # a new PDF and a new credential
+    with app.app_context():
+        old_doc = db.session.get(IssuedDocument, old_credential)
+        assert old_doc.sha256 == old_sha and documents.stored_copy_intact(old_doc)
+        assert certificates.get_certificate(old_pdf).status == "superseded"
+        new = documents.successor(old_doc)
+        new_credential = new.id
+        assert new.issued_by_id == school.admin_id
+        assert openbadges.verify(json.loads(documents.document_bytes(new))).valid
+        assert certificates.get_certificate(new.id).status == "valid"
+        assert certificates.get_certificate(good_pdf).status == "valid"  # left alone
+    page = client.get(f"/verify/{old_credential}").get_data(as_text=True)
+    assert "A newer document replaced this one" in page
+
+    again = runner.invoke(args=["lms", "report", "reissue-badges"])
+    assert again.exit_code == 0, again.output
+    assert f"{old_credential}: pre-fix proof, already superseded by {new_credential}; " \
+           "nothing to do." in again.output
+    assert "3 credentials checked: 2 valid, 0 reissued, 1 left alone, 0 not verifiable." \
+        in again.output
+    assert documents_count() == before + 2

@@ -33,13 +33,13 @@ from lms.content.services import content_token
 from lms.extensions import db
 from lms.japanese import decks
 from lms.japanese import services as japanese
-from lms.learning import assignments, progress, quizzes
+from lms.learning import assignments, quizzes
 from lms.learning.models import CourseResult, Notification, SubmissionFile
 from lms.people import services as people
 from lms.records import requirements, results, scales, services, transcripts, transfers
 from lms.records.models import GradeScale
 from tests.conftest import PASSWORD
-from tests.factories import ensure_reference_data
+from tests.factories import ensure_reference_data, record_progress
 
 ROLES = ("anonymous", "student", "other_student", "other_instructor", "instructor", "admin")
 MARKER = "ZQX"
@@ -167,7 +167,7 @@ def _build(app) -> World:
     scorm_item = db.session.scalar(select(Item).where(Item.kind == "scorm"))
     items["scorm"] = scorm_item
 
-    progress.record(student, items["page"], "experienced", result={"completion": True})
+    record_progress(student, items["page"], "experienced", result={"completion": True})
     started = quizzes.start_attempt(student, items["quiz"])
     quizzes.submit_attempt(student, started.attempt, {"q1": "a"})
     submission = assignments.submit(
