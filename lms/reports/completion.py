@@ -16,8 +16,8 @@ of queries whatever the number of students, never one per student:
 
 Figures follow the learning feature's definitions (lms.learning.insights/progress):
 "done" is a completed required item of the current module versions, the score is the
-weighted score (a scored item counts its best score, another 100 when done), so a
-report and the instructor's progress grid agree.
+weighted mean of the items that have a score (pages, videos and downloads count for
+nothing; no score is invented), so a report and the instructor's progress grid agree.
 """
 
 from __future__ import annotations
@@ -33,12 +33,15 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BindParameter,
+    Float,
     String,
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal,
+    null,
     select,
     tuple_,
     type_coerce,
@@ -166,6 +169,7 @@ class Row:
     final_score: float | None  # the course result's score when the course completed
     status: str  # completed | in_progress | stalled | not_started
     module_done: list | tuple = ()  # one-course reports: done per module, in layout order
+    provenance: str | None = None  # what the course result rests on: its weakest provenance
 
     @property
     def hours(self) -> float:
@@ -261,7 +265,7 @@ def scope_courses(params: ReportParams, users) -> list[Course]:
 def _aggregate(params: ReportParams, shapes: dict[int, CourseShape], users,
                cutoff: datetime):
     """The query of one row per enrolment: (course id, user id, weighted score sum,
-    seconds, last activity (raw), 1 if that is before ``cutoff``, done); and the bit
+    sum of the weights that have a score, seconds, last activity (raw), 1 if that is before ``cutoff``, done); and the bit
     fields ``done`` packs per module (a one-course report: the module chart needs them;
     the total is their sum), or [] when it is one number."""
     p = ItemProgress
@@ -273,23 +277,25 @@ def _aggregate(params: ReportParams, shapes: dict[int, CourseShape], users,
         counted = and_(counted, p.completed_at < params.end)
         completed_by_end = and_(completed_by_end, p.completed_at < params.end)
     done_flag = case((counted, 1), else_=0)
-    full = case((completed_by_end, 100.0), else_=0.0)
-    scored_value = case((p.best_score.is_not(None), p.best_score), else_=full)
-    weighted: dict[tuple[int, str], tuple] = {}  # pair -> (weight, scored)
+    # The score is progress.course_score's: the weighted mean of the items that have a
+    # score (scored kinds with weight > 0); nothing is counted for an item without one.
+    weighted: dict[tuple[int, str], float] = {}  # pair -> weight, scored kinds only
     required: dict[tuple[int, str], str] = {}
     for shape in shapes.values():
         for column in shape.layout.columns:
             pair = (column.module.id, column.item.key)
             weight = float(column.settings.get("weight", 1) or 0)
-            if weight > 0:
-                weighted[pair] = (weight, column.item.kind in SCORED_KINDS)
+            if weight > 0 and column.item.kind in SCORED_KINDS:
+                weighted[pair] = weight
             if column.required:
                 required[pair] = "done"
-    values = {cls: (scored_value if cls[1] else full) * cls[0] if cls[0] != 1
-              else (scored_value if cls[1] else full) for cls in set(weighted.values())}
+    has_score = p.best_score.is_not(None)
+    values = {w: p.best_score * w if w != 1 else p.best_score for w in set(weighted.values())}
+    weights = {w: case((has_score, w), else_=0.0) for w in set(weighted.values())}
     columns = [
         Enrollment.course_id, Enrollment.user_id,
-        func.sum(_by_module(weighted, values, 0.0)),
+        func.sum(_by_module(weighted, values, cast(null(), Float))),
+        func.sum(_by_module(weighted, weights, 0.0)),
         func.sum(p.time_spent),
         # raw (no datetime made per row: see Row.last_activity), and whether it is older
         # than the stalled cutoff, compared in SQL
@@ -368,7 +374,7 @@ def _people(shapes, users) -> dict[int, tuple]:
 def _results(params: ReportParams, course_ids: list[int], users):
     """The query of the course completions: user, course, score, completed at."""
     stmt = select(CourseResult.user_id, CourseResult.course_id, CourseResult.score,
-                  CourseResult.completed_at).where(CourseResult.course_id.in_(course_ids))
+                  CourseResult.completed_at, CourseResult.provenance).where(CourseResult.course_id.in_(course_ids))
     if users is not None:
         stmt = stmt.where(CourseResult.user_id.in_(users))
     if params.start is not None:
@@ -505,7 +511,8 @@ def _rows(params: ReportParams, frame: _Frame, queries: _Queries, people: dict,
     shapes = frame.shapes
     run = db.session.connection().execute
     idle = {(course_id, user_id) for course_id, user_id in run(queries.idle, binds)}
-    results = {(u, c): (score, at) for u, c, score, at in run(queries.results, binds)}
+    results = {(u, c): (score, at, source)
+               for u, c, score, at, source in run(queries.results, binds)}
     credits: dict[tuple, dict] = defaultdict(dict)
     for user_id, course_id, institution_id, amount in run(queries.credits, binds):
         credits[(user_id, course_id)][institution_id] = Decimal(amount)
@@ -519,7 +526,7 @@ def _rows(params: ReportParams, frame: _Frame, queries: _Queries, people: dict,
     rows = []
     append = rows.append
     per_module = bool(packing)
-    for course_id, user_id, weighted, seconds, last, quiet, packed in aggregate:
+    for course_id, user_id, weighted, scored_weight, seconds, last, quiet, packed in aggregate:
         person = people.get(user_id)
         if person is None:
             continue
@@ -546,11 +553,11 @@ def _rows(params: ReportParams, frame: _Frame, queries: _Queries, people: dict,
         append(Row(
             user_id, person[0], person[1], person[2], person[3], person[4], shape.course,
             done, required, percent,
-            round((weighted or 0) / shape.total_weight, 1) if shape.total_weight else None,
+            round(float(weighted) / float(scored_weight), 1) if scored_weight else None,
             int(seconds or 0), credits.get((user_id, course_id), no_credits), last,
             result[1] if result else None,
-            round(float(result[0]), 1) if result else None, status,
-            done_cols if per_module else ()))
+            round(float(result[0]), 1) if result and result[0] is not None else None, status,
+            done_cols if per_module else (), result[2] if result else None))
     if params.status:
         rows = [r for r in rows if r.status == params.status]
     return rows, results
@@ -568,7 +575,7 @@ def _build(params: ReportParams, now: datetime | None) -> Report:
     rows.sort(key=_sort_key(params.sort), reverse=params.sort.startswith("-"))
     institutions = credit_institutions(frame.course_ids)
     kept = {(r.user_id, r.course.id) for r in rows} if params.status else None
-    completions = sorted(at for key, (_s, at) in results.items()
+    completions = sorted(at for key, (_s, at, _p) in results.items()
                          if kept is None or key in kept)
     return Report(params, rows, frame.shapes, institutions, summarise(rows, institutions),
                   completions, progress_of(rows, frame.shapes, params, bool(packing)),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from lms.core.i18n import current_language, pick
+from lms.learning import trust
 from lms.reports import charts
 from lms.reports.completion import Report, Row, completion_series, score_bins
 
@@ -48,7 +49,8 @@ def columns(report: Report) -> list[Col]:
              for i in report.institutions]
     cols += [Col("status", _("Status"), TEXT, 13),
              Col("last", _("Last activity"), DATETIME, 17),
-             Col("completed", _("Completed on"), DATE, 12)]
+             Col("completed", _("Completed on"), DATE, 12),
+             Col("provenance", _("Result rests on"), TEXT, 16)]
     return cols
 
 
@@ -63,6 +65,7 @@ class Table:
         lang = current_language()
         self.statuses = {s: status_label(s) for s in
                          ("completed", "in_progress", "stalled", "not_started")}
+        self.sources = {name: str(label) for name, label in trust.LABELS.items()}
         self.titles = {shape.course.id: pick(shape.course.title, lang)
                        for shape in report.shapes.values()}
         getters = {
@@ -78,6 +81,8 @@ class Table:
                                if r.last_activity else None),
             "completed": lambda r: (r.completed_at.astimezone(self.zone).date()
                                     if r.completed_at else None),
+            # The weakest provenance among the assessments the course result rests on.
+            "provenance": lambda r: self.sources.get(r.provenance, "") if r.provenance else "",
         }
         for col in self.columns:
             if col.key.startswith("credits:"):

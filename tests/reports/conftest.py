@@ -18,6 +18,7 @@ from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.catalog.models import Institution, Program
 from lms.extensions import db
+from lms.learning import progress
 from lms.learning.models import CourseResult, ItemProgress
 from lms.people import services as people
 from lms.records import results, scales, services
@@ -57,7 +58,16 @@ def item(key: str) -> Item:
     return db.session.scalar(select(Item).where(Item.key == key))
 
 
+_STUDY_CLOCKS: dict[int, datetime] = {}
+
+
 def act(user_id: int, key: str, verb: str, **kw):
+    """One action of a student; a reported duration ends that much after the student's
+    previous one, as real study does (the study clock counts overlapping time once)."""
+    duration = progress.parse_duration((kw.get("result") or {}).get("duration"))
+    if duration and "timestamp" not in kw:
+        start = _STUDY_CLOCKS.get(user_id) or datetime.now(UTC) - timedelta(days=2)
+        kw["timestamp"] = _STUDY_CLOCKS[user_id] = start + timedelta(seconds=duration)
     return record_progress(db.session.get(User, user_id), item(key), verb, **kw)
 
 
@@ -70,6 +80,7 @@ def age(user_id: int, days: int) -> None:
 
 
 def build_school(app, make_user) -> School:
+    _STUDY_CLOCKS.clear()
     admin = make_user("admin", email="admin@jdu.example", name="Dilnoza Rahimova")
     with app.app_context():
         ensure_reference_data()

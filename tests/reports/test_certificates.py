@@ -61,7 +61,7 @@ def test_certificate_pdf_in_japanese_and_english(app, school, tmp_path, monkeypa
     for expected in ("修了証明書", "Certificate of Completion", "カリモフ・アジズ", "Aziz Karimov",
                      "ゲーム開発の基礎", "Game Development Basics", "GD101", "東京工芸技術大学",
                      "上記の者は、下記のコースを修了したことを証明します。", "修了日", "発行日",
-                     "JDU 3 · TUT 2", "70.0"):
+                     "JDU 3 · TUT 2", "80.0"):
         assert expected in words, expected
     # The QR code carries the verification address, which is also printed.
     assert seen == [f"https://lms.jdu.example/verify/{pdf_id}"]

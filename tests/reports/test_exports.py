@@ -92,7 +92,7 @@ def test_same_figures_in_csv_xlsx_and_pdf(app, school, tmp_path):
         shown = [v if v != "" else "—" for v in values]
         pattern = r"\s+".join(re.escape(v) for v in shown)
         assert re.search(pattern, line), (student_number, shown, line)
-    assert from_csv["JDU26001"][:5] == ["3", "3", "100", "70", "2"]
+    assert from_csv["JDU26001"][:5] == ["3", "3", "100", "80", "2"]
 
 
 @needs_poppler
