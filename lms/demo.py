@@ -11,8 +11,14 @@ from lms.auth import services as auth_services
 from lms.authoring import services as authoring_services
 from lms.catalog import services as catalog_services
 from lms.japanese.cli import load_demo_japanese
+from lms.learning import trust
 from lms.people import services as people_services
 from lms.records.seed import load_demo_records
+
+# Demo courses whose assessments are scored by their own content (AN101: a SCORM quiz;
+# GD101: a game that reports its score): their certificates may rest on content-reported
+# scores. Every other course keeps the default (server-marked, instructor-graded).
+DEMO_CONTENT_SCORED = ("AN101", "GD101")
 
 COHORT = ("JDU-2026", "JDU Game Development 2026", 2026)
 
@@ -73,6 +79,11 @@ def load_demo(courses_dir: Path | None = None) -> str:
             f"{r.module.key} v{r.version.number}{'' if r.created else ' (unchanged)'}"
             for r in result.modules)
         lines.append(f"Course {result.course.code}: {versions}")
+        if result.created and result.course.code in DEMO_CONTENT_SCORED:
+            # These courses' assessments are scored by their content (a SCORM quiz, a
+            # game): the administrator accepts content-reported scores for them.
+            catalog_services.set_trusted_provenance(
+                result.course, [*trust.DEFAULT_TRUSTED, trust.CONTENT_REPORTED])
         catalog_services.enroll_cohort(result.course, cohort)
     lines.append(load_demo_japanese())
     lines.append(load_demo_records())

@@ -395,3 +395,21 @@ def course_enrollments(course: Course) -> list[Enrollment]:
         select(Enrollment).where(Enrollment.course_id == course.id)
         .options(selectinload(Enrollment.user)).join(User, User.id == Enrollment.user_id)
         .order_by(User.name)).all()
+
+
+def set_trusted_provenance(course: Course, chosen) -> Course:
+    """Which provenances the course's assessments may rest on for certificates and credit
+    records (an administrator's decision: lms.learning.trust). ``chosen`` is a list of
+    trust.SELECTABLE names; server-marked and instructor-graded results are what every
+    course accepts by default. ValidationError for an empty or unknown choice."""
+    from lms.learning import trust
+
+    chosen = [c for c in dict.fromkeys(chosen or [])]
+    unknown = [c for c in chosen if c not in trust.SELECTABLE]
+    if unknown or not chosen:
+        raise ValidationError(_("Choose at least one source a result may come from: %(list)s.",
+                                list=", ".join(trust.label(c) for c in trust.SELECTABLE)))
+    course.trusted_provenance = None if set(chosen) == set(trust.DEFAULT_TRUSTED) else chosen
+    db.session.commit()
+    return course
+

@@ -12,6 +12,7 @@ from lms.catalog.forms import CourseForm, EnrollForm, SelfEnrollForm
 from lms.catalog.models import COURSE_LANGUAGES, JLPT_LEVELS, Course, Institution, Track
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
+from lms.core.forms import LmsForm
 from lms.core.i18n import pick
 from lms.core.pagecache import cached_page
 from lms.extensions import db
@@ -139,6 +140,22 @@ def edit_course(code: str):
             flash(_("Course settings saved."), "success")
             return redirect(url_for("authoring.course", code=course.code))
     return render_template("catalog/edit.html", form=form, problems=problems, course=course)
+
+
+@bp.post("/<code>/trust")
+@admin_required
+def course_trust(code: str):
+    """What the course's certificates and credit records may rest on (administrators)."""
+    course = services.course_by_code(code)
+    if LmsForm().validate_on_submit():
+        try:
+            services.set_trusted_provenance(course, request.form.getlist("trusted"))
+        except LmsError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Saved: what %(code)s's certificates and credit records may rest on.",
+                    code=course.code), "success")
+    return redirect(url_for("catalog.edit_course", code=course.code))
 
 
 def _course_data(course: Course) -> dict:

@@ -711,3 +711,55 @@ def refresh_course_result(user_id: int, course) -> bool:
                                     data={"course": course.code, "score": score},
                                     link=f"/learning/courses/{course.code}"))
     return created
+
+
+# --- what a certificate or a credit record may rest on ----------------------------------
+
+
+@dataclass
+class OutcomeBasis:
+    """A student's course as it stands now, checked against the course's trusted
+    provenances: ``problems`` says, per assessment, why it may not be relied on (an
+    empty list: a certificate or a credit record may be issued)."""
+
+    complete: bool
+    score: float | None
+    evidence: list[dict]
+    trusted: tuple[str, ...]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.complete and not self.problems
+
+
+def outcome_basis(user_id: int, course) -> OutcomeBasis:
+    """What the student's result in ``course`` rests on, from the progress as it is now
+    (not the CourseResult, which may be older). Every scored assessment must carry a
+    provenance the course trusts (``Course.trusted_provenance``; default server-marked or
+    instructor-graded); a required one must have a passing score for the course to be
+    complete at all."""
+    from lms.core.i18n import pick
+
+    states = course_states(user_id, course)
+    basis = score_basis(states)
+    allowed = trust.trusted(course)
+    names = ", ".join(trust.label(p) for p in allowed)
+    problems = []
+    for entry in basis.evidence:
+        if entry["weight"] <= 0 and not entry["required"]:
+            continue  # counts for nothing
+        if entry["score"] is None:
+            if entry["required"]:
+                problems.append(_("%(item)s: no score reported; a required assessment needs "
+                                  "a passing score.", item=pick(entry["title"]) or entry["key"]))
+            continue
+        if entry["provenance"] not in allowed:
+            source = (trust.label(entry["provenance"]) if entry["provenance"] else
+                      _("recorded before provenance was kept"))
+            problems.append(_("%(item)s: the score %(score)s is %(source)s; %(code)s accepts "
+                              "only %(allowed)s.", item=pick(entry["title"]) or entry["key"],
+                              score=f"{entry['score']:g}", source=source, code=course.code,
+                              allowed=names))
+    return OutcomeBasis(course_complete(states), course_score(states), basis.evidence,
+                        allowed, problems)

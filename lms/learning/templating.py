@@ -97,4 +97,6 @@ def register(app: Flask) -> None:
                                  item_language=item_language, video_type=video_type,
                                  unread_notifications=unread_notifications,
                                  provenance_label=trust.label,
+                                 trusted_choices=trust.SELECTABLE,
+                                 trusted_defaults=trust.DEFAULT_TRUSTED,
                                  source_marks=insights.source_marks)

@@ -21,6 +21,7 @@ from lms.catalog.models import Course, CourseCredit, Enrollment
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.extensions import db
+from lms.learning import progress
 from lms.learning.models import CourseResult
 from lms.records import auditlog, scales
 from lms.records.models import CreditRecord, FinalResult, StudentNumber
@@ -99,19 +100,40 @@ def finalise_result(course_result: CourseResult, actor, *, score=None,
                     reason: str | None = None) -> FinalResult:
     """Make a completed course's result official and record it once for every institution
     that awards the course's credits, with each one's grade on its scale in force on the
-    completion date. ``score`` overrides the computed score (then ``reason`` is needed).
-    Raises Conflict when the result is already final."""
+    completion date. ``score`` overrides the computed score (then ``reason`` is needed;
+    a course with no scored item has no computed score, so one must be given).
+    Refused (ValidationError listing each) when the student's results rest on a
+    provenance the course does not trust, or the course is no longer complete
+    (progress.outcome_basis, checked on the progress as it is now). Raises Conflict
+    when the result is already final."""
     course = db.session.get(Course, course_result.course_id)
     existing = result_of(course_result.user_id, course.id)
     if existing is not None:
         raise Conflict(_("This result is already final (score %(score)s); to change it, "
                          "correct it with a reason.", score=plain_number(existing.score)))
-    computed = as_score(course_result.score)
-    final = as_score(score) if score not in (None, "") else computed
+    basis = progress.outcome_basis(course_result.user_id, course)
+    if not basis.ok:
+        raise ValidationError(
+            _("Not finalised: the result rests on outcomes %(code)s does not accept, or the "
+              "course is no longer complete. %(first)s", code=course.code,
+              first=basis.problems[0] if basis.problems else ""),
+            details=[{"field": "score", "message": m} for m in basis.problems])
     reason = (reason or "").strip() or None
-    if final != computed and not reason:
-        raise ValidationError(_("Say why the score differs from the computed %(score)s.",
-                                score=plain_number(computed)))
+    if basis.score is None:
+        if score in (None, ""):
+            raise ValidationError(_("%(code)s has no scored item, so there is no computed "
+                                    "score: give the score to record, and why.",
+                                    code=course.code))
+        final = as_score(score)
+        if not reason:
+            raise ValidationError(_("Say what the score %(score)s rests on (the course has "
+                                    "no scored item).", score=plain_number(final)))
+    else:
+        computed = as_score(basis.score)
+        final = as_score(score) if score not in (None, "") else computed
+        if final != computed and not reason:
+            raise ValidationError(_("Say why the score differs from the computed %(score)s.",
+                                    score=plain_number(computed)))
     result = _create_result(course_result.user_id, course, final,
                             term=_term_for(course_result.user_id, course),
                             awarded_on=local_date(course_result.completed_at),

@@ -35,6 +35,7 @@ from lms.core.db import utcnow
 from lms.core.errors import Conflict, LmsError, NotFound, ValidationError
 from lms.core.i18n import pick
 from lms.extensions import db
+from lms.learning import progress, trust
 from lms.learning.models import CourseResult
 from lms.people.models import Cohort
 from lms.records import degree_audit, documents
@@ -70,6 +71,8 @@ class Achievement:
     score: float | None = None
     credits: list[tuple[Institution, Decimal]] = field(default_factory=list)
     institutions: list[Institution] = field(default_factory=list)  # a programme's
+    # a course's assessments and what each rests on (progress.score_basis entries)
+    evidence: list[dict] = field(default_factory=list)
 
     @property
     def params(self) -> dict:
@@ -77,18 +80,32 @@ class Achievement:
 
 
 def course_achievement(student: User, course: Course) -> Achievement:
-    """The completed course, or ValidationError saying what is missing."""
+    """The completed course, or ValidationError saying what is missing or which results
+    it may not rest on: every scored assessment must carry a provenance the course
+    trusts (progress.outcome_basis), checked on the progress as it is now."""
     result = db.session.scalar(select(CourseResult).where(
         CourseResult.user_id == student.id, CourseResult.course_id == course.id))
-    if result is None:
+    basis = progress.outcome_basis(student.id, course)
+    if result is None or not basis.complete:
         raise ValidationError(_("%(name)s has not completed %(code)s yet: a certificate "
                                 "needs every required item of the course done.",
-                                name=student.name, code=course.code))
+                                name=student.name, code=course.code),
+                              details=[{"field": "course", "message": m}
+                                       for m in basis.problems])
+    if basis.problems:
+        raise ValidationError(
+            _("No certificate for %(name)s in %(code)s: it would rest on results the course "
+              "does not accept. %(first)s", name=student.name, code=course.code,
+              first=basis.problems[0]),
+            details=[{"field": "course", "message": m} for m in basis.problems])
     credits = [(c.institution, Decimal(c.credits)) for c in db.session.scalars(
         select(CourseCredit).where(CourseCredit.course_id == course.id))]
+    score = basis.score
     return Achievement("course", course.code, dict(course.title or {}), course.provider,
-                       result.completed_at, hours=course.hours, score=round(result.score, 1),
-                       credits=sorted(credits, key=lambda c: c[0].code))
+                       result.completed_at, hours=course.hours,
+                       score=round(score, 1) if score is not None else None,
+                       credits=sorted(credits, key=lambda c: c[0].code),
+                       evidence=[e for e in basis.evidence if e["score"] is not None])
 
 
 def programme_achievement(student: User, programme: Program) -> Achievement:
@@ -335,11 +352,25 @@ def build_credential(student: User, achievement: Achievement, *, credential_id: 
         "awardedDate": openbadges.timestamp(issued_at),
         "credentialSubject": subject,
         "evidence": [{"id": documents.verification_url(certificate_id), "type": ["Evidence"],
-                      "name": TITLES["pdf"]["en"] + " (PDF)"}],
+                      "name": TITLES["pdf"]["en"] + " (PDF)"}] + _outcome_evidence(achievement),
         "credentialSchema": [{"id": openbadges.SCHEMA_ID, "type": openbadges.SCHEMA_TYPE}],
         "credentialStatus": {"id": absolute("reports.revocation_list"),
                              "type": openbadges.STATUS_TYPE},
     }
+
+
+def _outcome_evidence(achievement: Achievement) -> list[dict]:
+    """One Evidence entry per assessment the certificate rests on: its score and who gave
+    it (server-marked, instructor-graded, ...), so a verifier sees what was checked."""
+    out = []
+    with force_locale("en"):
+        for entry in achievement.evidence:
+            out.append({"type": ["Evidence"], "name": pick(entry["title"], "en") or entry["key"],
+                        "genre": _("Assessment result"),
+                        "description": _("Score %(score)s of 100, %(source)s.",
+                                         score=f"{entry['score']:g}",
+                                         source=trust.label(entry["provenance"]))})
+    return out
 
 
 def credential_bytes(credential: dict) -> bytes:

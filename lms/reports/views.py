@@ -34,6 +34,7 @@ from lms.core.db import utcnow
 from lms.core.errors import LmsError, ValidationError
 from lms.core.i18n import current_language, pick
 from lms.extensions import db
+from lms.learning import progress
 from lms.people.models import Cohort
 from lms.records import documents
 from lms.reports import bp, certificates, exports, issuing, params, present
@@ -270,7 +271,22 @@ def certificates_page():
                                           cohort=cohort, status=filters.status.data or "")
     single, bulk = _certificate_forms()
     return render_template("reports/certificates.html", rows=rows, filters=filters,
-                           single=single, bulk=bulk, revoke=RevokeCertificateForm())
+                           single=single, bulk=bulk, revoke=RevokeCertificateForm(),
+                           check=_rests_on(request.args.get("check_student", "").strip(),
+                                           request.args.get("check_course", "").strip()))
+
+
+def _rests_on(student_key: str, course_code: str):
+    """What a course certificate for this student would rest on: each assessment's score
+    and who gave it, and whether the course accepts that (None when nothing was asked)."""
+    if not student_key and not course_code:
+        return None
+    student = params.find_student(student_key) if student_key else None
+    course, _programme = _course_or_programme(course_code, "")
+    if student is None or course is None:
+        return {"error": _("Give a student (id, e-mail or student number) and a course code.")}
+    basis = progress.outcome_basis(student.id, course)
+    return {"student": student, "course": course, "basis": basis}
 
 
 @bp.post("/certificates")
