@@ -20,7 +20,8 @@ from lms.authoring.models import Item, ModuleVersion
 from lms.catalog import services as catalog
 from lms.content.services import content_url
 from lms.extensions import db
-from lms.learning.models import ItemProgress, Launch, LearningEvent, ScormAttempt
+from lms.learning import progress
+from lms.learning.models import CourseResult, ItemProgress, Launch, LearningEvent, ScormAttempt
 from lms.learning.scorm import insert_script, timespan_12
 from lms.learning.scorm_model import SCORM12, SCORM2004, Refused, check_set
 from tests.conftest import login
@@ -685,3 +686,37 @@ def test_html5_score_is_ignored_when_the_item_reports_none(app, client, make_use
     assert report(client, item_id, type="score", score=85).json == {"recorded": False,
                                                                      "ignored": True}
     assert report(client, item_id, type="complete").json["status"] == "completed"
+
+
+# --- no score is invented -------------------------------------------------------------------
+
+
+def test_an_assessment_that_reports_no_score_is_not_passed_and_not_counted(
+        app, client, build):
+    """A SCORM 2004 assessment (it has a passing score) that says completed and passed
+    but never reports a score: not passed, not complete, no course result, and the
+    course score leaves it out instead of counting it as 100."""
+    setup = build(manifest_2004(passing=0.8))
+    sign_in(client, setup.student)
+    call(client, setup.item_id, "initialize")
+    response = call(client, setup.item_id, "terminate", {
+        "cmi.completion_status": "completed", "cmi.success_status": "passed",
+        "cmi.exit": "normal"})
+    assert response.status_code == 200
+    assert response.json["status"] != "passed" and response.json["score"] is None
+    with app.app_context():
+        row = db.session.scalar(select(ItemProgress).where(
+            ItemProgress.user_id == setup.student.id))
+        assert (row.completed, row.passed, row.best_score) == (False, None, None)
+        assert db.session.scalar(select(func.count()).select_from(CourseResult)) == 0
+        course = db.session.get(Item, setup.item_id).version.module.course
+        states = progress.course_states(setup.student.id, course)
+        assert progress.course_score(states) is None  # not 100
+        assert not progress.course_complete(states)
+    # The instructor sees "no score reported" in the grid.
+    client.post("/auth/logout", headers={"X-CSRFToken": client.csrf_token()})
+    sign_in(client, setup.instructor)
+    with app.app_context():
+        code = db.session.get(Item, setup.item_id).version.module.course.code
+    html = client.get(f"/learning/courses/{code}/progress").get_data(as_text=True)
+    assert "no score reported" in html and "∅" in html
