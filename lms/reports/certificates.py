@@ -359,13 +359,20 @@ def build_credential(student: User, achievement: Achievement, *, credential_id: 
     }
 
 
+KIND_NAMES = {"quiz": "quiz", "assignment": "assignment", "html5": "interactive build",
+              "scorm": "SCORM activity"}
+
+
 def _outcome_evidence(achievement: Achievement) -> list[dict]:
-    """One Evidence entry per assessment the certificate rests on: its score and who gave
-    it (server-marked, instructor-graded, ...), so a verifier sees what was checked."""
+    """One Evidence entry per assessment the certificate rests on: its kind, its score and
+    who gave it (server-marked, instructor-graded, ...), so a verifier sees what was
+    checked. The credential is public: item titles (course content) are left out."""
     out = []
     with force_locale("en"):
-        for entry in achievement.evidence:
-            out.append({"type": ["Evidence"], "name": pick(entry["title"], "en") or entry["key"],
+        for number, entry in enumerate(achievement.evidence, start=1):
+            out.append({"type": ["Evidence"],
+                        "name": _("Assessment %(n)d: %(kind)s", n=number,
+                                  kind=KIND_NAMES.get(entry["kind"], entry["kind"])),
                         "genre": _("Assessment result"),
                         "description": _("Score %(score)s of 100, %(source)s.",
                                          score=f"{entry['score']:g}",

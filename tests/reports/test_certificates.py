@@ -10,12 +10,14 @@ import json
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.auth.models import User
+from lms.catalog import services as catalog
 from lms.catalog.models import Course, Institution, Program
 from lms.core.errors import Conflict, ValidationError
 from lms.extensions import db
+from lms.learning.models import ItemProgress
 from lms.people.services import cohort_by_code
 from lms.records import documents, requirements
 from lms.reports import certificates, jcs, openbadges
@@ -104,6 +106,9 @@ def test_credential_is_a_real_open_badge_valid_against_the_schema(app, school):
               "ob_v3p0_achievementcredential_schema.json",
         "type": "1EdTechJsonSchemaValidator2019"}]
     assert credential["credentialStatus"]["type"] == "1EdTechRevocationList"
+    # The evidence: the PDF, then each assessment it rests on with who gave its score.
+    assert [e.get("name") for e in credential["evidence"]][1:] == ["Assessment 1: quiz"]
+    assert credential["evidence"][1]["description"] == "Score 80 of 100, server-marked."
     (proof,) = credential["proof"]
     assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"
     assert proof["verificationMethod"] == f"{did}#{did.split(':')[-1]}"
@@ -276,6 +281,31 @@ def test_no_certificate_before_the_course_is_completed(app, school):
         with pytest.raises(ValidationError, match="has not completed GD101"):
             certificates.issue_for_course(db.session.get(User, school.halfway_id), course(),
                                           None)
+
+
+def test_no_certificate_on_a_result_the_course_does_not_trust(app, school, admin_client):
+    """A score from a source the course does not accept (here: the quiz's row as if it
+    came from content) refuses the certificate, names the item and the rule; the page
+    lists what the certificate would rest on."""
+    with app.test_request_context():
+        db.session.execute(update(ItemProgress).where(
+            ItemProgress.user_id == school.finished_id, ItemProgress.item_key == "check")
+            .values(provenance="content-reported"))
+        db.session.commit()
+        with pytest.raises(ValidationError) as info:
+            certificates.issue_for_course(db.session.get(User, school.finished_id), course(),
+                                          None)
+        assert "Check: the score 80 is content-reported; GD101 accepts only server-marked, " \
+            "instructor-graded." in info.value.message
+    page = admin_client.get("/reports/certificates?check_student=JDU26001&check_course=GD101")
+    html = page.get_data(as_text=True)
+    assert "refused: some results come from sources the course does not accept" in html
+    assert "content-reported" in html
+    # An administrator accepts content-reported scores for this course: issued.
+    with app.test_request_context():
+        catalog.set_trusted_provenance(course(), ["server-marked", "instructor-graded",
+                                                  "content-reported"])
+        certificates.issue_for_course(db.session.get(User, school.finished_id), course(), None)
 
 
 def test_bulk_issue_for_a_cohort(app, school, admin_client):

@@ -115,6 +115,7 @@ MATRIX: list[Entry] = [
     route("POST", "/catalog/<code>/enrol", "login 403 403 403 403 403"),
     route("GET", "/catalog/<code>/enrolments", MANAGERS),
     route("POST", "/catalog/<code>/enrolments", MANAGERS),
+    route("POST", "/catalog/<code>/trust", ADMIN),
     route("GET", "/catalog/new", ADMIN),
     route("POST", "/catalog/new", ADMIN),
     route("GET", "/catalog/admin", ADMIN),
@@ -160,10 +161,13 @@ MATRIX: list[Entry] = [
     route("POST", "/learning/items/<int:item_id>/heartbeat", VIEWERS, item_id="video_item",
           json={}),
     route("POST", "/learning/items/<int:item_id>/quiz/start", VIEWERS, item_id="quiz_item"),
-    # The student's empty report is refused; staff previews are acknowledged, not stored.
-    route("POST", "/learning/items/<int:item_id>/report", "login 422 404 404 ok ok",
+    # Content reports only through a launch: the student's report without one is refused
+    # (403); staff previews are acknowledged, not stored (an empty SCORM call: 422).
+    route("POST", "/learning/items/<int:item_id>/launch", VIEWERS, item_id="scorm_item",
+          json={}),
+    route("POST", "/learning/items/<int:item_id>/report", "login 403 404 404 ok ok",
           item_id="html5_item", json={}),
-    route("POST", "/learning/items/<int:item_id>/scorm", "login 422 404 404 422 422",
+    route("POST", "/learning/items/<int:item_id>/scorm", "login 403 404 404 422 422",
           item_id="scorm_item", json={}),
     route("POST", "/learning/items/<int:item_id>/submissions", VIEWERS,
           item_id="assignment_item"),

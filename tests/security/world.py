@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -189,11 +189,22 @@ def _build(app) -> World:
     services.admit_to_programme(student, program, date(2026, 9, 1), None)
     requirement = requirements.add_requirement(program, institution("TUT"), "total", None,
                                                credits=124)
-    course_result = CourseResult(user_id=student.id, course_id=course.id, score=86,
-                                 completed_at=datetime(2026, 12, 20, 6, 0, tzinfo=UTC))
-    db.session.add(course_result)
-    db.session.commit()
-    final = results.finalise_result(course_result, instructor)
+    # The student finishes the course, each item through the channel that reports it for
+    # real; the course accepts its content's scores (the SCO and the build report them).
+    catalog.set_trusted_provenance(course, ["server-marked", "instructor-graded",
+                                            "content-reported"])
+    for module_item in db.session.scalars(select(Item).join(Module.current_version).where(
+            Module.course_id == course.id, Item.version_id == Module.current_version_id)):
+        if module_item.kind in ("quiz", "html5", "scorm"):
+            record_progress(student, module_item, "scored",
+                            result={"score": {"scaled": 0.86}, "success": True})
+        elif module_item.kind in ("video", "asset"):
+            record_progress(student, module_item, "completed")
+    course_result = db.session.scalar(select(CourseResult).where(
+        CourseResult.user_id == student.id, CourseResult.course_id == course.id))
+    assert course_result is not None, "the world's student should have completed SEC101"
+    final = results.finalise_result(course_result, instructor, score=86,
+                                    reason="ZQX-reason: the world's fixed score")
     record = services.records_of_result(final)[0]
     transfer = transfers.add_transfer(student, institution("TUT"), transfers.TransferFields(
         source="recognition", title={"en": "Transfer ZQX-transfer"}, credits=Decimal(2),
