@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select
 
-from lms.extensions import db
 from lms.auth.models import User
 from lms.authoring.models import Item
+from lms.extensions import db
 from lms.learning.models import CourseResult, ItemProgress, LearningEvent
 from tests.api.test_learning_api import post_event, token_for
 from tests.api.test_openapi import _check, document
