@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from lms.catalog import services as catalog
@@ -74,6 +75,8 @@ def module_zip(key="m1", items=None, *, title="Module one", extra_files=None) ->
         for extra in ("required", "weight"):
             if extra in item:
                 lines.append(f"    {extra}: {str(item[extra]).lower()}")
+        if "settings" in item:
+            lines.append(f"    settings: {json.dumps(item['settings'])}")
     files["module.yaml"] = "\n".join(lines) + "\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

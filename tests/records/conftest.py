@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -10,12 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import User
+from lms.authoring import services as authoring
+from lms.authoring.models import Item, Module
 from lms.catalog import services as catalog
 from lms.catalog.models import Institution, Program
 from lms.extensions import db
 from lms.learning.models import CourseResult
 from lms.records import requirements, results, scales, services
-from tests.factories import ensure_reference_data
+from tests.factories import ensure_reference_data, module_zip, record_progress
 
 
 @pytest.fixture(autouse=True)
@@ -36,10 +39,26 @@ class World:
 
 def completed(user_id: int, course, score: float, when: datetime | None = None
               ) -> CourseResult:
-    """A course result as learning records it when a course completes."""
-    row = CourseResult(user_id=user_id, course_id=course.id, score=score,
-                       completed_at=when or datetime(2026, 12, 20, 6, 0, tzinfo=UTC))
-    db.session.add(row)
+    """A course result as learning records it when a course completes: the course's exam
+    (a quiz with no pass mark, added once) marked by the server with ``score``, which
+    completes the course; ``when`` moves the completion to that time."""
+    exam = db.session.scalar(select(Item).join(Module, Module.current_version_id ==
+                                               Item.version_id)
+                             .where(Module.course_id == course.id, Item.key == "exam"))
+    if exam is None:
+        authoring.import_package(course, io.BytesIO(module_zip(
+            "records-exam", [{"key": "exam", "kind": "quiz", "title": "Exam",
+                              "settings": {"pass_score": 0}}])), "exam.zip")
+        exam = db.session.scalar(select(Item).join(Module, Module.current_version_id ==
+                                                   Item.version_id)
+                                 .where(Module.course_id == course.id, Item.key == "exam"))
+    student = db.session.get(User, user_id)
+    if catalog.enrollment_of(student, course) is None:
+        catalog.enroll(course, [student], source="admin")
+    record_progress(student, exam, "scored", result={"score": {"scaled": float(score) / 100}})
+    row = db.session.scalar(select(CourseResult).where(CourseResult.user_id == user_id,
+                                                       CourseResult.course_id == course.id))
+    row.completed_at = when or datetime(2026, 12, 20, 6, 0, tzinfo=UTC)
     db.session.commit()
     return row
 
