@@ -684,12 +684,12 @@ def main() -> None:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             clock.lap("checkpoint")
         try:  # the Japanese feature's content search index, as a live site has it
-            from lms.japanese.search import refresh_content_index
+            from lms.authoring.search import refresh_content_index
         except ImportError:
             pass
         else:
             indexed = refresh_content_index()
-            clock.lap("content search index", f"{indexed:,} modules (lms.japanese.search)")
+            clock.lap("content search index", f"{indexed:,} modules (lms.authoring.search)")
         db.engine.dispose()
     print(f"Done in {clock.total:.1f} s: " + ", ".join(
         f"{k} {v:,}" for k, v in sorted(gen.counts.items())), flush=True)

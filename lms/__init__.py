@@ -83,6 +83,7 @@ def _build_app(test_config: dict | None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_hooks(app)
 
     from lms import cli, errors
     from lms.core import http_cache, pagecache, security, stamps  # noqa: F401 - stamps: listeners
@@ -138,6 +139,20 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/")
     def index():
         return redirect(url_for("learning.dashboard"))
+
+
+def _register_hooks(app: Flask) -> None:
+    """What one feature plugs into another, in one visible list (docs/architecture.md):
+    a lower feature offers a hook, the factory fills it, so nothing imports upwards."""
+    from lms.content.services import PAGE_FILTERS
+    from lms.learning import assignments, notify, progress, reminders
+    from lms.learning.scorm import sco_page
+
+    # content serves package pages; learning inserts the SCORM API adapter into SCO pages
+    app.extensions[PAGE_FILTERS] = (sco_page,)
+    # notification kinds: each feature defines the ones it sends (name, subject, text)
+    notify.register_kinds(app, (*assignments.NOTIFICATIONS, *reminders.NOTIFICATIONS,
+                                *progress.NOTIFICATIONS))
 
 
 def _instance_secret(path: Path) -> str:

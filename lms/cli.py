@@ -6,23 +6,9 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
+from lms.core.cli import fail, lms_cli
 from lms.core.errors import LmsError
-
-lms_cli = AppGroup("lms", help="Kakehashi administration.")
-
-
-def _fail(exc: LmsError):
-    """Print every problem an error carries, then stop with its message (exit 1)."""
-    for problem in getattr(exc, "problems", None) or []:
-        click.echo(f"  {problem}", err=True)
-    if not getattr(exc, "problems", None):
-        for detail in exc.details or []:
-            if isinstance(detail, dict):
-                where = detail.get("field") or detail.get("row") or ""
-                click.echo(f"  {where}: {detail.get('message', '')}", err=True)
-    raise click.ClickException(exc.message)
 
 
 @lms_cli.command("create-user")
@@ -40,7 +26,7 @@ def create_user_command(email, role, name, name_ja, password):
     try:
         user = services.create_user(email, name, role, password, name_ja=name_ja)
     except LmsError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
@@ -52,7 +38,7 @@ def demo_command():
     try:
         summary = demo.load_demo()
     except LmsError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(summary)
     click.echo("")
     click.echo(f"Demo sign-ins (password for all: {current_app.config['DEMO_PASSWORD']}):")
@@ -72,7 +58,7 @@ def import_course_command(path: Path):
     try:
         result = services.import_course(path)
     except LmsError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{result.course.code}: {'created' if result.created else 'up to date'}")
     for r in result.modules:
         state = "new version" if r.created else "unchanged"

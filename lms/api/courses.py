@@ -9,6 +9,7 @@ from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
 from lms.api.views import json_body
+from lms.authoring import search
 from lms.authoring import services as authoring
 from lms.catalog import services as catalog
 from lms.learning import services as learning
@@ -68,7 +69,7 @@ def list_courses():
         language=request.args.get("language"))
     page = request.args.get("page", 1, type=int)
     per_page = min(max(request.args.get("per_page", 24, type=int), 1), 100)
-    results = catalog.search_courses(filters, page, per_page)
+    results = catalog.search_courses(filters, page, per_page, content=search.matching_courses)
     return jsonify({"courses": [course_json(c) for c in results.items], "page": results.page,
                     "pages": results.pages, "total": results.total})
 

@@ -14,6 +14,7 @@ from lms.extensions import db
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __cache_scope__ = "custom"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
@@ -38,6 +39,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    def page_cache_scopes(self) -> set[str]:
+        """A user's own pages change with them; staff names also show on students' pages
+        (lms.core.stamps, scope "custom")."""
+        from lms.core.stamps import SHARED, user_scope
+
+        return {user_scope(self.id)} if self.role == "student" else {user_scope(self.id),
+                                                                      SHARED}
+
     def get_id(self) -> str:  # Flask-Login: the session carries id and session version
         return f"{self.id}:{self.session_version}"
 
@@ -57,6 +66,7 @@ class ApiToken(db.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    __cache_scope__ = "ignored"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -223,7 +223,7 @@ def load_session_user(session_id: str) -> User | None:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:
         return None
-    user = stamps.load_user(user_id)  # with the page-cache stamps, in one query
+    user = stamps.load_with_stamps(User, user_id)  # with the page-cache stamps, in one query
     if user is None or user.session_version != version or not user.active:
         return None
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import JsonType, UTCDateTime, utcnow
@@ -15,6 +15,7 @@ class Module(db.Model):
     """A module of a course. Its ``key`` is stable across versions: progress follows it."""
 
     __tablename__ = "modules"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,7 @@ class ModuleVersion(db.Model):
     """One uploaded package. Never changed after it is made; a rollback makes a new one."""
 
     __tablename__ = "module_versions"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("module_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,7 @@ class Item(db.Model):
     """Something a student opens: a page, video, asset, quiz, assignment, html5 or SCO."""
 
     __tablename__ = "items"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (
         UniqueConstraint("version_id", "key"),
         Index("ix_items_version_position", "version_id", "position"),
@@ -95,6 +98,7 @@ class ItemSetting(db.Model):
     """An instructor's override of an item's settings, kept by item key across versions."""
 
     __tablename__ = "item_settings"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("module_id", "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,3 +109,18 @@ class ItemSetting(db.Model):
     pass_score: Mapped[float | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CourseContentText(db.Model):
+    """The visible text of a module's current version, for search over course content
+    (kept current by ``authoring.search.refresh_content_index``)."""
+
+    __tablename__ = "course_content_texts"
+    __cache_scope__ = "shared"  # lms.core.stamps
+
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    version_id: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text, default="")

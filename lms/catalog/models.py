@@ -17,6 +17,7 @@ COURSE_LANGUAGES = ("en", "ja", "uz")
 
 class Institution(db.Model):
     __tablename__ = "institutions"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -35,6 +36,7 @@ program_institutions = Table(
 
 class Program(db.Model):
     __tablename__ = "programs"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -44,6 +46,7 @@ class Program(db.Model):
 
 class Track(db.Model):
     __tablename__ = "tracks"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -60,6 +63,7 @@ course_instructors = Table(
 
 class Course(db.Model):
     __tablename__ = "courses"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -95,6 +99,7 @@ class CourseCredit(db.Model):
     """The native credits one institution awards for a course."""
 
     __tablename__ = "course_credits"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("course_id", "institution_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +113,7 @@ class CourseCredit(db.Model):
 
 class Enrollment(db.Model):
     __tablename__ = "enrollments"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (
         UniqueConstraint("course_id", "user_id"),
         Index("ix_enrollments_user_status", "user_id", "status"),

@@ -260,10 +260,13 @@ class CourseFilters:
     language: str | None = None
 
 
-def search_courses(filters: CourseFilters, page: int = 1, per_page: int = 24):
+def search_courses(filters: CourseFilters, page: int = 1, per_page: int = 24, *,
+                   content=None):
     """Published courses matching the filters; ``q`` matches any title or description in
     any language as a substring (Japanese has no spaces between words): SQLite FTS5
-    trigram index or PostgreSQL pg_trgm for three characters or more."""
+    trigram index or PostgreSQL pg_trgm for three characters or more. ``content``
+    (``authoring.search.matching_courses``, passed in by the pages and the API, which sit
+    above both features) also matches the text of the courses' modules."""
     stmt = (select(Course).where(Course.published.is_(True))
             .options(selectinload(Course.provider), selectinload(Course.track),
                      selectinload(Course.credits).selectinload(CourseCredit.institution))
@@ -279,10 +282,10 @@ def search_courses(filters: CourseFilters, page: int = 1, per_page: int = 24):
         stmt = stmt.where(Course.language == filters.language)
     query = fold(filters.q)[:100]
     if query:
-        from lms.japanese.search import content_match, refresh_content_index
-
-        refresh_content_index()  # course content too, not just titles
-        stmt = stmt.where(db.or_(_text_match(query), Course.id.in_(content_match(query))))
+        match = _text_match(query)
+        if content is not None:  # course content too, not just titles
+            match = db.or_(match, Course.id.in_(content(query)))
+        stmt = stmt.where(match)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.authoring import search
 from lms.catalog import bp, services
 from lms.catalog.forms import CourseForm, EnrollForm, SelfEnrollForm
 from lms.catalog.models import COURSE_LANGUAGES, JLPT_LEVELS, Course, Institution, Track
@@ -31,7 +32,7 @@ def index():
         language=request.args.get("language") or None,
     )
     page = request.args.get("page", 1, type=int)
-    results = services.search_courses(filters, page)
+    results = services.search_courses(filters, page, content=search.matching_courses)
     enrolled = {c.id for c in services.my_courses(current_user)}
     return render_template("catalog/index.html", results=results, filters=filters,
                            facets=services.facets(), enrolled=enrolled)

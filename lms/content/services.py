@@ -28,6 +28,11 @@ from lms.catalog.services import can_view
 from lms.core.errors import NotFound
 from lms.extensions import db
 
+# app.extensions key: functions (token, version, path, served) -> a response or None that
+# may serve a package page differently (SCORM pages get the API adapter); registered by the
+# app factory, so content needs to know no feature above it.
+PAGE_FILTERS = "content.page_filters"
+
 TOKEN_SALT = "kakehashi-content"  # noqa: S105 - a salt, not a secret
 DEFAULT_TOKEN_MAX_AGE = 12 * 3600
 URL_PREFIX = "/content"

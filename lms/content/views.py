@@ -6,10 +6,9 @@ signed token in the path is the credential (see ``content.services``).
 
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import current_app, request, send_file
 
 from lms.content import bp, services
-from lms.learning.scorm import sco_page
 
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads " \
           "allow-pointer-lock"
@@ -37,9 +36,11 @@ def serve(token: str, path: str):
     file_path = services.package_file(version, path)
     download = request.args.get("download") == "1"
     served = services.describe_file(file_path, download=download)
+    # Page filters other features plug in (listed in lms/__init__.py: _register_hooks):
     # SCORM pages get the run-time API adapter's <script> (lms/learning/scorm.py).
-    if (page := sco_page(token, version, path, served)) is not None:
-        return page
+    for page_filter in current_app.extensions.get(services.PAGE_FILTERS, ()):
+        if (page := page_filter(token, version, path, served)) is not None:
+            return page
     response = send_file(file_path, mimetype=served.content_type, conditional=True, etag=True)
     # Exactly our type: send_file would add "; charset=utf-8" to every text type, which
     # would override an HTML page's own <meta charset>.

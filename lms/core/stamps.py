@@ -2,10 +2,18 @@
 settings, cohorts...), bumped in the same transaction as the write, so a page rendered
 under the stamps it read can be reused until one of them moves (lms/core/pagecache.py).
 
-Every ORM write is classified after each flush: a row that belongs to a user (a
-``user_id`` column, or the User itself) bumps that user's stamp; any other row bumps
-the shared one, except the few tables no cached page shows (``IGNORED``). Core
-statements that bypass the ORM (the progress upserts) call ``touch_user`` themselves.
+Every ORM write is classified after each flush by the scope its model declares
+(``__cache_scope__``, required on every model; tests/core/test_architecture.py checks):
+
+- ``OWNER``: the row is seen by one user only (the ``user_id`` column, or the column
+  ``__cache_owner__`` names): it bumps that user's stamp;
+- ``SHARED``: seen by others (courses, modules, settings, a discussion post someone
+  wrote for everyone): it bumps the shared stamp;
+- ``IGNORED``: shown on no cached page (event logs, outboxes, tokens, documents);
+- ``CUSTOM``: the model's ``page_cache_scopes()`` says (the User: its own stamp, and
+  the shared one for staff, whose names show on students' pages).
+
+Core statements that bypass the ORM (the progress upserts) call ``touch_user`` themselves.
 Each scope is bumped at most once per transaction: the bump becomes visible together
 with the write at commit, which is all a reader needs.
 """
@@ -21,14 +29,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from lms.extensions import db
 
 SHARED = "shared"
-# Written often and never shown on a cached page: they do not move any stamp.
-IGNORED = frozenset({"learning_events", "xapi_outbox", "audit_log", "api_tokens",
-                     "page_stamps", "issued_documents", "document_revocations"})
+# What a model declares as ``__cache_scope__``.
+OWNER, IGNORED, CUSTOM = "owner", "ignored", "custom"
+SCOPES = (OWNER, SHARED, IGNORED, CUSTOM)
 _DONE = "page_stamps_done"
 
 
 class PageStamp(db.Model):
     __tablename__ = "page_stamps"
+    __cache_scope__ = IGNORED
 
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)  # "shared", "user:<id>"
     value: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -38,11 +47,10 @@ def user_scope(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def load_user(user_id: int):
-    """The User with the id, reading the stamps in the same query (they are kept for this
-    request's ``read``): the signed-in user and the page cache key cost one round trip."""
-    from lms.auth.models import User
-
+def load_with_stamps(User, user_id: int):  # noqa: N803 - the model class is passed in
+    """The ``User`` (the model the auth feature passes in) with the id, reading the
+    stamps in the same query (they are kept for this request's ``read``): the signed-in
+    user and the page cache key cost one round trip."""
     table = PageStamp.__table__
     shared = select(table.c.value).where(table.c.scope == SHARED).scalar_subquery()
     mine = select(table.c.value).where(table.c.scope == user_scope(user_id)).scalar_subquery()
@@ -93,17 +101,15 @@ def _bump(session: Session, scopes: set[str]) -> None:
 
 
 def _scopes_of(instance) -> set[str]:
-    table = getattr(instance, "__tablename__", None)
-    if table in IGNORED:
+    declared = getattr(type(instance), "__cache_scope__", SHARED)  # undeclared: the safe one
+    if declared == IGNORED:
         return set()
-    if table == "users":
-        scopes = {user_scope(instance.id)}
-        if instance.role != "student":  # instructors' names show on students' pages
-            scopes.add(SHARED)
-        return scopes
-    user_id = getattr(instance, "user_id", None)
-    if isinstance(user_id, int):
-        return {user_scope(user_id)}
+    if declared == CUSTOM:
+        return set(instance.page_cache_scopes())
+    if declared == OWNER:
+        owner = getattr(instance, getattr(type(instance), "__cache_owner__", "user_id"), None)
+        if isinstance(owner, int):
+            return {user_scope(owner)}
     return {SHARED}
 
 

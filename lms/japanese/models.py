@@ -20,6 +20,7 @@ class JapaneseProfile(db.Model):
     ``users`` so this feature owns its columns."""
 
     __tablename__ = "japanese_profiles"
+    __cache_scope__ = "owner"  # lms.core.stamps
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -35,6 +36,7 @@ class FuriganaOverride(db.Model):
     """An administrator's correction: this spelling reads so (matched over whole words)."""
 
     __tablename__ = "furigana_overrides"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     surface: Mapped[str] = mapped_column(String(100), unique=True)
@@ -49,6 +51,7 @@ class JlptCertification(db.Model):
     administrator has verified it. The degree audit reads user_id, level, passed, verified."""
 
     __tablename__ = "jlpt_certifications"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (Index("ix_jlpt_certifications_user_level", "user_id", "level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +88,7 @@ class Deck(db.Model):
     changes a grade."""
 
     __tablename__ = "decks"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -103,6 +107,7 @@ class Deck(db.Model):
 
 class DeckCard(db.Model):
     __tablename__ = "deck_cards"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("deck_id", "front", "reading"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +126,7 @@ class DeckStudent(db.Model):
     """A student studying a deck."""
 
     __tablename__ = "deck_students"
+    __cache_scope__ = "owner"  # lms.core.stamps
 
     deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -133,6 +139,7 @@ class StudyCard(db.Model):
     """One student's FSRS memory state for one card (made when the card is first shown)."""
 
     __tablename__ = "study_cards"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "card_id"),
                       Index("ix_study_cards_user_due", "user_id", "due"))
 
@@ -157,6 +164,7 @@ class CardReview(db.Model):
     """One rating given in a review session (the FSRS review log)."""
 
     __tablename__ = "card_reviews"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (Index("ix_card_reviews_user_time", "user_id", "reviewed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,17 +177,3 @@ class CardReview(db.Model):
     typed_answer: Mapped[str | None] = mapped_column(String(200))
     typed_correct: Mapped[bool | None]
     due_after: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class CourseContentText(db.Model):
-    """The visible text of a module's current version, for search over course content
-    (kept current by ``japanese.search.refresh_content_index``)."""
-
-    __tablename__ = "course_content_texts"
-
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                           index=True)
-    version_id: Mapped[int | None]
-    text: Mapped[str] = mapped_column(Text, default="")

@@ -651,3 +651,27 @@ def due_soon_without_submission(now: datetime, window: timedelta
             found.append((enrollment.user, item, due))
     return found
 
+
+# --- the notifications it sends (listed in lms/__init__.py: _register_hooks) -----------------
+
+
+def _grade_text(data: dict, *, zone=None, locale=None) -> str:
+    item, course = notify.titles(data)
+    if data.get("regraded"):
+        return _("Your grade for “%(item)s” (%(course)s) was changed: %(score)s/100.",
+                 item=item, course=course, score=notify.score_text(data.get("score")))
+    return _("Your submission for “%(item)s” (%(course)s) was graded: %(score)s/100.",
+             item=item, course=course, score=notify.score_text(data.get("score")))
+
+
+def _feedback_text(data: dict, *, zone=None, locale=None) -> str:
+    item, course = notify.titles(data)
+    return _("There is new feedback on your submission for “%(item)s” (%(course)s).",
+             item=item, course=course)
+
+
+NOTIFICATIONS = (
+    notify.NotificationKind("grade", lambda: _("Your work was graded"), _grade_text),
+    notify.NotificationKind("feedback", lambda: _("New feedback on your work"), _feedback_text),
+)
+

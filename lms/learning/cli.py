@@ -6,7 +6,8 @@ import time
 
 import click
 
-from lms.cli import _fail, lms_cli
+from lms.core.cli import fail as _fail
+from lms.core.cli import lms_cli
 from lms.core.errors import LmsError
 
 

@@ -20,6 +20,7 @@ class LearningEvent(db.Model):
     """
 
     __tablename__ = "learning_events"
+    __cache_scope__ = "ignored"  # lms.core.stamps
     __table_args__ = (
         Index("ix_learning_events_user_course_stored", "user_id", "course_id", "stored"),
         Index("ix_learning_events_course_stored", "course_id", "stored"),
@@ -50,6 +51,7 @@ class ItemProgress(db.Model):
     """
 
     __tablename__ = "item_progress"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (
         UniqueConstraint("user_id", "module_id", "item_key"),
         Index("ix_item_progress_user_course", "user_id", "course_id"),
@@ -86,6 +88,7 @@ class ItemProgress(db.Model):
 
 class QuizAttempt(db.Model):
     __tablename__ = "quiz_attempts"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "module_id", "item_key", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +109,7 @@ class Submission(db.Model):
     """One hand-in of an assignment. A resubmission is a new row; grading fills it in."""
 
     __tablename__ = "submissions"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (
         UniqueConstraint("user_id", "module_id", "item_key", "number"),
         Index("ix_submissions_course_status", "course_id", "status"),
@@ -136,6 +140,7 @@ class Submission(db.Model):
 
 class SubmissionFile(db.Model):
     __tablename__ = "submission_files"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
@@ -153,6 +158,7 @@ class ScormAttempt(db.Model):
     """SCORM run-time (cmi) data of one attempt at one SCO."""
 
     __tablename__ = "scorm_attempts"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "module_id", "item_key", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +175,7 @@ class ScormAttempt(db.Model):
 
 class Notification(db.Model):
     __tablename__ = "notifications"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,6 +198,7 @@ class CourseResult(db.Model):
     provenance among them (None: no assessment)."""
 
     __tablename__ = "course_results"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +219,7 @@ class Launch(db.Model):
     Initialize opens; short-lived, extended by use up to a hard limit."""
 
     __tablename__ = "launches"
+    __cache_scope__ = "ignored"  # lms.core.stamps
     __table_args__ = (Index("ix_launches_user_item", "user_id", "item_key", "module_id"),)
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -229,6 +238,7 @@ class StudyClock(db.Model):
     tabs, two items at once) never count the same minute twice."""
 
     __tablename__ = "study_clocks"
+    __cache_scope__ = "ignored"  # lms.core.stamps
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -239,6 +249,7 @@ class XapiOutbox(db.Model):
     """Statements waiting to be forwarded to an external LRS; survives restarts."""
 
     __tablename__ = "xapi_outbox"
+    __cache_scope__ = "ignored"  # lms.core.stamps
     __table_args__ = (Index("ix_xapi_outbox_due", "sent_at", "next_try_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import smtplib
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -32,9 +34,6 @@ from lms.core.i18n import pick
 from lms.core.security import is_local_path
 from lms.extensions import db
 from lms.learning.models import Notification
-
-KINDS = ("grade", "feedback", "deadline", "course_complete")
-
 
 # --- deadlines as text (shared with the assignment pages) -------------------------------
 
@@ -63,48 +62,58 @@ def format_deadline(when: datetime, zone: str | None = None, locale: str | None 
 # --- messages ----------------------------------------------------------------------------
 
 
-def _score(value) -> str:
+def score_text(value) -> str:
+    """A score as notifications print it: 85, 85.5, or — for none."""
     if value is None:
         return "—"
     number = float(value)
     return f"{number:g}" if number == int(number) else f"{number:.2f}".rstrip("0")
 
 
+@dataclass(frozen=True)
+class NotificationKind:
+    """One kind of notification: its name (stored with each row), the e-mail subject, and
+    the sentence that tells the reader what happened, built when it is shown from the
+    row's ``data`` (titles as language dicts, scores, ISO times) in the reader's language
+    and time zone. The feature that sends it defines it; the app factory lists them all
+    (lms/__init__.py: _register_hooks -> ``register_kinds``)."""
+
+    name: str
+    subject: Callable[[], str]
+    text: Callable[..., str]  # text(data, zone=..., locale=...) -> str
+
+
+_KINDS = "learning.notification_kinds"
+
+
+def register_kinds(app, kinds) -> None:
+    app.extensions[_KINDS] = {kind.name: kind for kind in kinds}
+
+
+def kinds() -> dict[str, NotificationKind]:
+    return current_app.extensions.get(_KINDS, {})
+
+
+def titles(data: dict) -> tuple[str, str]:
+    """(item, course) as a notification names them, in the current language."""
+    data = data or {}
+    return (pick(data.get("item_title")) or data.get("item_key", ""),
+            pick(data.get("course_title")) or data.get("course", ""))
+
+
 def notification_text(kind: str, data: dict, *, zone: str | None = None,
                       locale: str | None = None) -> str:
     """The sentence that tells the reader what happened, in the current language."""
-    data = data or {}
-    item = pick(data.get("item_title")) or data.get("item_key", "")
-    course = pick(data.get("course_title")) or data.get("course", "")
-    if kind == "grade":
-        if data.get("regraded"):
-            return _("Your grade for “%(item)s” (%(course)s) was changed: %(score)s/100.",
-                     item=item, course=course, score=_score(data.get("score")))
-        return _("Your submission for “%(item)s” (%(course)s) was graded: %(score)s/100.",
-                 item=item, course=course, score=_score(data.get("score")))
-    if kind == "feedback":
-        return _("There is new feedback on your submission for “%(item)s” (%(course)s).",
-                 item=item, course=course)
-    if kind == "deadline":
-        due = data.get("due")
-        when = format_deadline(datetime.fromisoformat(due), zone, locale) if due else ""
-        return _("“%(item)s” (%(course)s) is due %(due)s and you have not submitted "
-                 "anything yet.", item=item, course=course, due=when)
-    if kind == "course_complete":
-        if data.get("score") is None:
-            return _("You completed the course %(course)s.", course=course)
-        return _("You completed the course %(course)s with a score of %(score)s/100.",
-                 course=course, score=_score(data.get("score")))
+    found = kinds().get(kind)
+    if found is not None:
+        return found.text(data or {}, zone=zone, locale=locale)
+    course = titles(data)[1]
     return _("Something changed in %(course)s.", course=course or "Kakehashi")
 
 
 def _subject(kind: str) -> str:
-    return {
-        "grade": _("Your work was graded"),
-        "feedback": _("New feedback on your work"),
-        "deadline": _("A deadline is coming up"),
-        "course_complete": _("Course completed"),
-    }.get(kind, _("Kakehashi notification"))
+    found = kinds().get(kind)
+    return found.subject() if found is not None else _("Kakehashi notification")
 
 
 # --- notify ------------------------------------------------------------------------------
@@ -117,7 +126,7 @@ def notify(user, kind: str, data: dict, link: str | None) -> Notification:
     ``link`` is a path inside the platform (``/learning/...``). Commits. The e-mail is best
     effort: a failure is logged and the notification stays.
     """
-    if kind not in KINDS:
+    if kind not in kinds():
         raise ValueError(f"unknown notification kind {kind!r}")
     row = Notification(user_id=user.id, kind=kind, data=dict(data or {}), link=link,
                        created_at=utcnow())
@@ -221,32 +230,3 @@ def mark_read(notification: Notification) -> None:
 def safe_link(link: str | None) -> str | None:
     """Only paths inside the platform are followed (never another site)."""
     return link if is_local_path(link) else None
-
-
-# --- approaching deadlines ---------------------------------------------------------------
-
-
-def notify_due_soon(now: datetime | None = None, window: timedelta = timedelta(hours=48)) -> int:
-    """Warn enrolled students about assignments due within ``window`` that they have not
-    submitted anything for. Idempotent: one "deadline" notification per student, item and
-    deadline (a moved deadline is announced again). Returns how many were sent."""
-    from lms.learning import assignments
-
-    now = now or utcnow()
-    candidates = assignments.due_soon_without_submission(now, window)
-    user_ids = {student.id for student, _item, _due in candidates}
-    announced = {
-        (n.user_id, n.data.get("module_id"), n.data.get("item_key"), n.data.get("due"))
-        for n in db.session.scalars(select(Notification).where(
-            Notification.kind == "deadline", Notification.user_id.in_(user_ids)))
-    } if user_ids else set()
-    sent = 0
-    for student, item, due in candidates:
-        data = assignments.notification_data(item) | {"due": due.isoformat()}
-        key = (student.id, data["module_id"], data["item_key"], data["due"])
-        if key in announced:
-            continue
-        notify(student, "deadline", data, f"/learning/items/{item.id}")
-        announced.add(key)
-        sent += 1
-    return sent

@@ -27,7 +27,7 @@ from lms.core import stamps
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.extensions import db
-from lms.learning import trust
+from lms.learning import notify, trust
 from lms.learning.models import (
     CourseResult,
     ItemProgress,
@@ -763,3 +763,21 @@ def outcome_basis(user_id: int, course) -> OutcomeBasis:
                               allowed=names))
     return OutcomeBasis(course_complete(states), course_score(states), basis.evidence,
                         allowed, problems)
+
+
+# --- the notification it sends (listed in lms/__init__.py: _register_hooks) ------------------
+
+
+def _course_complete_text(data: dict, *, zone=None, locale=None) -> str:
+    course = notify.titles(data)[1]
+    if data.get("score") is None:
+        return _("You completed the course %(course)s.", course=course)
+    return _("You completed the course %(course)s with a score of %(score)s/100.",
+             course=course, score=notify.score_text(data.get("score")))
+
+
+NOTIFICATIONS = (
+    notify.NotificationKind("course_complete", lambda: _("Course completed"),
+                            _course_complete_text),
+)
+

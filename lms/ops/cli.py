@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lms.cli import lms_cli
+from lms.core.cli import lms_cli
 from lms.ops import backup
 
 

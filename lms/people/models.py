@@ -13,6 +13,7 @@ from lms.extensions import db
 
 class Cohort(db.Model):
     __tablename__ = "cohorts"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)

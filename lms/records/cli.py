@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from lms.cli import _fail, lms_cli
+from lms.core.cli import fail as _fail
+from lms.core.cli import lms_cli
 from lms.core.errors import LmsError
 
 

@@ -22,7 +22,8 @@ import click
 from flask import current_app
 from flask_babel import force_locale
 
-from lms.cli import _fail, lms_cli
+from lms.core.cli import fail as _fail
+from lms.core.cli import lms_cli
 from lms.core.errors import LmsError
 
 

@@ -18,7 +18,7 @@ from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.catalog.models import Enrollment
 from lms.extensions import db
-from lms.learning import notify
+from lms.learning import notify, reminders
 from lms.learning.models import Notification, Submission
 from tests.conftest import login
 from tests.factories import make_course
@@ -135,15 +135,15 @@ def test_deadline_reminders_go_once_to_students_who_have_not_handed_in(app, make
         db.session.scalar(select(Enrollment).where(Enrollment.user_id == withdrawn.id)
                           ).status = "withdrawn"
         db.session.commit()
-        assert notify.notify_due_soon(NOW) == 1
-        assert notify.notify_due_soon(NOW) == 0  # idempotent
-        assert notify.notify_due_soon(NOW + timedelta(hours=5)) == 0
+        assert reminders.notify_due_soon(NOW) == 1
+        assert reminders.notify_due_soon(NOW) == 0  # idempotent
+        assert reminders.notify_due_soon(NOW + timedelta(hours=5)) == 0
         rows = db.session.scalars(select(Notification)).all()
         assert [(n.user_id, n.kind, n.link) for n in rows] == [
             (waiting.id, "deadline", f"/learning/items/{item_id}")]
         # Too early (more than 48 hours before) or already past: nothing.
-        assert notify.notify_due_soon(NOW - timedelta(days=3)) == 0
-        assert notify.notify_due_soon(NOW + timedelta(days=3)) == 0
+        assert reminders.notify_due_soon(NOW - timedelta(days=3)) == 0
+        assert reminders.notify_due_soon(NOW + timedelta(days=3)) == 0
     [mail] = read_mails(outbox)
     assert mail["To"] == waiting.email
     assert "1 Jun 2030" not in mail.get_content()
@@ -158,7 +158,7 @@ def test_due_days_reminders_follow_each_enrolment(app, make_user):
             db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id)
                               ).created_at = enrolled
         db.session.commit()
-        assert notify.notify_due_soon(NOW) == 1
+        assert reminders.notify_due_soon(NOW) == 1
         assert db.session.scalar(select(Notification.user_id)) == early.id
 
 

@@ -19,6 +19,7 @@ from lms.extensions import db
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    __cache_scope__ = "ignored"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

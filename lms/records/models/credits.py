@@ -24,6 +24,7 @@ class FinalResult(db.Model):
     from an older version is refused (409), never silently overwritten."""
 
     __tablename__ = "final_results"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,7 @@ class CreditRecord(db.Model):
     grade points, as they were at the time. Converted values are never stored."""
 
     __tablename__ = "credit_records"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (
         UniqueConstraint("result_id", "institution_id", "revision"),
         Index("ix_credit_records_user_institution", "user_id", "institution_id"),

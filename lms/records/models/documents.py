@@ -17,6 +17,7 @@ from lms.extensions import db
 
 class IssuedDocument(db.Model):
     __tablename__ = "issued_documents"
+    __cache_scope__ = "ignored"  # lms.core.stamps
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # random, 144 bits
     kind: Mapped[str] = mapped_column(String(40))  # transcript, diploma_supplement, ...
@@ -48,6 +49,7 @@ class IssuedDocument(db.Model):
 
 class DocumentRevocation(db.Model):
     __tablename__ = "document_revocations"
+    __cache_scope__ = "ignored"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("issued_documents.id"), unique=True)

@@ -17,6 +17,7 @@ REQUIREMENT_KINDS = ("total", "category", "course", "jlpt")
 
 class ProgramStudent(db.Model):
     __tablename__ = "program_students"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "program_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +34,7 @@ class StudentNumber(db.Model):
     """A student's number at one institution (each institution numbers its own students)."""
 
     __tablename__ = "student_numbers"
+    __cache_scope__ = "owner"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("user_id", "institution_id"),
                       UniqueConstraint("institution_id", "number"))
 
@@ -53,6 +55,7 @@ class Requirement(db.Model):
     """
 
     __tablename__ = "program_requirements"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"),

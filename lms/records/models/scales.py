@@ -20,6 +20,7 @@ from lms.extensions import db
 
 class GradeScale(db.Model):
     __tablename__ = "grade_scales"
+    __cache_scope__ = "shared"  # lms.core.stamps
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. UZ-19-2018
@@ -42,6 +43,7 @@ class GradeBand(db.Model):
     """Scores from ``min_score`` up to the next band's minimum earn ``grade``."""
 
     __tablename__ = "grade_bands"
+    __cache_scope__ = "shared"  # lms.core.stamps
     __table_args__ = (UniqueConstraint("scale_id", "min_score"),
                       UniqueConstraint("scale_id", "grade"))
 

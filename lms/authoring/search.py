@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, text
 
-from lms.authoring.models import Item, Module
+from lms.authoring.models import CourseContentText, Item, Module
+from lms.catalog.services import fold as _fold
 from lms.core.markdown import plain_text
 from lms.extensions import db
-from lms.japanese.models import CourseContentText
-
-
-def _fold(value: str) -> str:
-    from lms.catalog.services import fold
-
-    return fold(value)
 
 
 def module_text(module: Module) -> str:
@@ -84,6 +78,14 @@ def content_match(query: str):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(CourseContentText.text.like(f"%{escaped}%", escape="\\"))
     return stmt
+
+
+def matching_courses(query: str):
+    """Course ids whose content matches the folded ``query``, the index brought up to date
+    first: what catalogue search is given to look beyond titles
+    (``catalog.services.search_courses(..., content=matching_courses)``)."""
+    refresh_content_index()
+    return content_match(query)
 
 
 def forget_module(module_id: int) -> None:
