@@ -10,7 +10,7 @@ from lms.api.auth import token_required
 from lms.api.errors import ApiError
 from lms.api.openapi import openapi_document
 from lms.auth import services as auth_services
-from lms.auth.views import login_limits
+from lms.auth.throttle import login_limits
 from lms.extensions import csrf
 
 csrf.exempt(bp)  # token-authenticated only: the API never reads the session cookie

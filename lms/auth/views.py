@@ -9,9 +9,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import bp, services
 from lms.auth.forms import LanguageForm, LoginForm, PasswordForm, ProfileForm
+from lms.auth.throttle import login_limits
 from lms.core.errors import LmsError
 from lms.core.security import is_local_path
-from lms.extensions import limiter, login_manager
+from lms.extensions import login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -27,34 +28,6 @@ def _load_user(session_id: str):
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths (``lms.core.security.is_local_path``), else ``default``."""
     return target if is_local_path(target) else default
-
-
-def _account_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    if not email and request.is_json:
-        email = str((request.get_json(silent=True) or {}).get("email") or "").strip().lower()
-    return "login-account:" + email[:254]
-
-
-def _login_failed(response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def login_limits(view):
-    """Throttle failed sign-ins per account and per address (pages and API alike)."""
-    view = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=_account_key,
-        methods=["POST"],
-        deduct_when=_login_failed,
-        scope="login-account",
-    )(view)
-    return limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        methods=["POST"],
-        deduct_when=_login_failed,
-        scope="login-address",
-    )(view)
 
 
 @bp.before_app_request

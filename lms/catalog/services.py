@@ -25,6 +25,7 @@ from lms.catalog.models import (
     Program,
     Track,
 )
+from lms.core import provenance
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from lms.core.i18n import pick
 from lms.extensions import db
@@ -402,17 +403,15 @@ def course_enrollments(course: Course) -> list[Enrollment]:
 
 def set_trusted_provenance(course: Course, chosen) -> Course:
     """Which provenances the course's assessments may rest on for certificates and credit
-    records (an administrator's decision: lms.learning.trust). ``chosen`` is a list of
-    trust.SELECTABLE names; server-marked and instructor-graded results are what every
+    records (an administrator's decision: lms.core.provenance). ``chosen`` is a list of
+    provenance.SELECTABLE names; server-marked and instructor-graded results are what every
     course accepts by default. ValidationError for an empty or unknown choice."""
-    from lms.learning import trust
-
     chosen = [c for c in dict.fromkeys(chosen or [])]
-    unknown = [c for c in chosen if c not in trust.SELECTABLE]
+    unknown = [c for c in chosen if c not in provenance.SELECTABLE]
     if unknown or not chosen:
         raise ValidationError(_("Choose at least one source a result may come from: %(list)s.",
-                                list=", ".join(trust.label(c) for c in trust.SELECTABLE)))
-    course.trusted_provenance = None if set(chosen) == set(trust.DEFAULT_TRUSTED) else chosen
+                                list=", ".join(provenance.label(c) for c in provenance.SELECTABLE)))
+    course.trusted_provenance = None if set(chosen) == set(provenance.DEFAULT_TRUSTED) else chosen
     db.session.commit()
     return course
 

@@ -21,32 +21,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import Forbidden
-
-# Provenance of a result, weakest first. The rank is what the progress upsert compares.
-LEARNER_REPORTED = "learner-reported"
-CONTENT_REPORTED = "content-reported"
-SERVER_MARKED = "server-marked"
-INSTRUCTOR_GRADED = "instructor-graded"
-RECOGNISED = "recognised"
-RANK = {LEARNER_REPORTED: 1, CONTENT_REPORTED: 2, SERVER_MARKED: 3, INSTRUCTOR_GRADED: 4,
-        RECOGNISED: 5}
-# From this rank up, a newer result of the same rank replaces the older one (a regrade is
-# a correction); below it, results of one rank merge (best score, a pass never goes back).
-REPLACING_RANK = RANK[INSTRUCTOR_GRADED]
-LABELS = {
-    LEARNER_REPORTED: _l("learner-reported"),
-    CONTENT_REPORTED: _l("content-reported"),
-    SERVER_MARKED: _l("server-marked"),
-    INSTRUCTOR_GRADED: _l("instructor-graded"),
-    RECOGNISED: _l("recognised"),
-}
-DEFAULT_TRUSTED = (SERVER_MARKED, INSTRUCTOR_GRADED)
-# What a course may choose to accept for its assessments (learner-reported never).
-SELECTABLE = (SERVER_MARKED, INSTRUCTOR_GRADED, CONTENT_REPORTED, RECOGNISED)
+from lms.core.provenance import (  # noqa: F401 - the vocabulary, used as trust.X
+    CONTENT_REPORTED,
+    DEFAULT_TRUSTED,
+    INSTRUCTOR_GRADED,
+    LABELS,
+    LEARNER_REPORTED,
+    RANK,
+    RECOGNISED,
+    REPLACING_RANK,
+    SELECTABLE,
+    SERVER_MARKED,
+    label,
+    trusted,
+)
 
 # Channels: who is speaking when an event is recorded, and the provenance it gets.
 LEARNER = "learner"  # the learner's own client: events API, heartbeats, "done" buttons
@@ -141,12 +132,3 @@ def is_assessment(kind: str, settings: dict) -> bool:
     if kind == "scorm":
         return settings.get("pass_score") is not None
     return False
-
-
-def label(provenance: str | None) -> str:
-    return str(LABELS[provenance]) if provenance in LABELS else _("no score reported")
-
-
-def trusted(course) -> tuple[str, ...]:
-    chosen = getattr(course, "trusted_provenance", None)
-    return tuple(chosen) if chosen else DEFAULT_TRUSTED
