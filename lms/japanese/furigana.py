@@ -183,6 +183,17 @@ _alignments: dict[tuple[str, str], tuple] = {}
 def _align(surface: str, reading: str) -> list[tuple[str, str | None]]:
     if not has_kanji(surface):
         return [(surface, None)]
+    runs = _kanji_runs(surface)
+    if len(runs) == 1:
+        return [(surface, reading)]
+    if sum(kanji for _text, kanji in runs) == 1:
+        return _align_one_kanji_run(surface, reading, runs)
+    return _align_by_pattern(surface, reading, runs)
+
+
+def _kanji_runs(surface: str) -> list[tuple[str, bool]]:
+    """The surface as alternating runs of kanji and of everything else: 食べる ->
+    [(食, True), (べる, False)]."""
     runs: list[tuple[str, bool]] = []
     for ch in surface:
         kanji = is_kanji_like(ch)
@@ -190,18 +201,27 @@ def _align(surface: str, reading: str) -> list[tuple[str, str | None]]:
             runs[-1] = (runs[-1][0] + ch, kanji)
         else:
             runs.append((ch, kanji))
-    if len(runs) == 1:
+    return runs
+
+
+def _align_one_kanji_run(surface: str, reading: str,
+                         runs: list[tuple[str, bool]]) -> list[tuple[str, str | None]]:
+    """One kanji run between optional kana (食べる, お茶, お手伝い): the kana around it are
+    fixed, so slicing the reading gives what the pattern of _align_by_pattern would match
+    without compiling a regular expression for each new word."""
+    before = "" if runs[0][1] else to_hiragana(runs[0][0])
+    after = "" if runs[-1][1] else to_hiragana(runs[-1][0])
+    middle = reading[len(before):len(reading) - len(after)]
+    if (len(reading) <= len(before) + len(after) or not reading.startswith(before)
+            or not reading.endswith(after) or "\n" in middle):
         return [(surface, reading)]
-    if sum(kanji for _text, kanji in runs) == 1:
-        # One kanji run between optional kana (食べる, お茶, お手伝い): what the pattern
-        # below matches is fixed, so no regular expression needs compiling for it.
-        before = "" if runs[0][1] else to_hiragana(runs[0][0])
-        after = "" if runs[-1][1] else to_hiragana(runs[-1][0])
-        middle = reading[len(before):len(reading) - len(after)]
-        if (len(reading) <= len(before) + len(after) or not reading.startswith(before)
-                or not reading.endswith(after) or "\n" in middle):
-            return [(surface, reading)]
-        return [(text, middle if kanji else None) for text, kanji in runs]
+    return [(text, middle if kanji else None) for text, kanji in runs]
+
+
+def _align_by_pattern(surface: str, reading: str,
+                      runs: list[tuple[str, bool]]) -> list[tuple[str, str | None]]:
+    """Several kanji runs (取り扱い): each takes the shortest reading that lets the kana
+    between them match; no match gives the whole word the whole reading."""
     pattern = "".join("(.+?)" if kanji else "(" + re.escape(to_hiragana(text)) + ")"
                       for text, kanji in runs)
     match = re.fullmatch(pattern, reading)
