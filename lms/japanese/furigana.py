@@ -340,50 +340,85 @@ def _merge_numbers(words: list[Word]) -> list[Word]:
             out.append(word)  # neither a numeral nor 何: the common case, settled cheaply
             i += 1
             continue
-        if not _is_numeral(word) and not (word.surface == "何" and not word.fixed
-                                           and i + 1 < len(words)
-                                           and words[i + 1].surface in COUNTERS):
+        if not _starts_number(words, i):
             out.append(word)
             i += 1
             continue
-        j = i
-        if word.surface != "何":
-            while (j + 1 < len(words) and _is_numeral(words[j + 1])
-                   and words[j + 1].start == words[j].end):
-                j += 1
+        j = i if word.surface == "何" else _numeral_run_end(words, i)
         numeral = "".join(w.surface for w in words[i:j + 1])
         value = None if numeral == "何" else parse_number(numeral)
         if value is None and numeral != "何":
             out.extend(words[i:j + 1])
             i = j + 1
-            continue
-        counter = words[j + 1] if j + 1 < len(words) else None
-        arabic = not has_kanji(numeral)
-        if counter is not None and counter.start == words[j].end and not counter.fixed and (
-                counter.surface in COUNTERS):
-            date = counter.surface == "日" and _date_context(words, i)
-            if counter.surface == "日" and value == 1 and j + 2 < len(words) and (
-                    words[j + 2].surface == "中"):
-                date = False  # 一日中 いちにちじゅう
-            counted = read_with_counter(value, counter.surface, counter.reading, date=date)
-            surface = numeral + counter.surface
-            parts = None  # kanji numerals: aligned as one word (三本 さんぼん, 三つ みっ|つ)
-            if arabic and not has_kanji(counter.surface):
-                parts = [(surface, None)]
-            elif arabic and counted.fused:
-                parts = [(surface, counted.whole)]  # 1人 ひとり cannot be split
-            elif arabic:
-                parts = [(numeral, None), *align(counter.surface, counted.counter)]
-            out.append(Word(word.start, counter.end, surface, counted.whole, ("名詞", "数詞"),
-                            parts=parts, source="counter"))
+        elif _has_counter_after(words, j):
+            out.append(_counted_word(words, i, j, numeral, value))
             i = j + 2
-            continue
-        reading = read_number(value) if value is not None else "なに"
-        parts = [(numeral, None)] if arabic else None
-        out.append(Word(word.start, words[j].end, numeral, reading, ("名詞", "数詞"),
-                        parts=parts, source="number"))
-        i = j + 1
+        else:
+            out.append(_number_word(words[i], words[j], numeral, value))
+            i = j + 1
     return out
+
+
+def _starts_number(words: list[Word], i: int) -> bool:
+    """Does a number start at words[i]: a numeral, or 何 before a counter (何本)?"""
+    word = words[i]
+    return _is_numeral(word) or (word.surface == "何" and not word.fixed
+                                 and i + 1 < len(words) and words[i + 1].surface in COUNTERS)
+
+
+def _numeral_run_end(words: list[Word], i: int) -> int:
+    """The index of the last of the adjoining numeral words from words[i] (二|十|三 -> 二十三)."""
+    j = i
+    while (j + 1 < len(words) and _is_numeral(words[j + 1])
+           and words[j + 1].start == words[j].end):
+        j += 1
+    return j
+
+
+def _has_counter_after(words: list[Word], j: int) -> bool:
+    """Is words[j + 1] a counter written right after the number that ends at words[j]?"""
+    counter = words[j + 1] if j + 1 < len(words) else None
+    return (counter is not None and counter.start == words[j].end and not counter.fixed
+            and counter.surface in COUNTERS)
+
+
+def _is_date(words: list[Word], i: int, j: int, value: int | None) -> bool:
+    """Is the counter words[j + 1] the 日 of a date (一月一日 ついたち) after the number
+    words[i..j], rather than a count of days (一日中 いちにちじゅう)?"""
+    if words[j + 1].surface != "日" or not _date_context(words, i):
+        return False
+    return not (value == 1 and j + 2 < len(words) and words[j + 2].surface == "中")
+
+
+def _counted_word(words: list[Word], i: int, j: int, numeral: str, value: int | None) -> Word:
+    """The number words[i..j] (value None for 何) and its counter words[j + 1] as one word."""
+    counter = words[j + 1]
+    counted = read_with_counter(value, counter.surface, counter.reading,
+                                date=_is_date(words, i, j, value))
+    return Word(words[i].start, counter.end, numeral + counter.surface, counted.whole,
+                ("名詞", "数詞"), parts=_counted_parts(numeral, counter.surface, counted),
+                source="counter")
+
+
+def _counted_parts(numeral: str, counter: str, counted) -> list | None:
+    """Ruby pieces of a number and its counter: None for kanji numerals, which are aligned
+    as one word (三本 さんぼん, 三つ みっ|つ); Arabic digits never take ruby."""
+    if has_kanji(numeral):
+        return None
+    surface = numeral + counter
+    if not has_kanji(counter):
+        return [(surface, None)]
+    if counted.fused:
+        return [(surface, counted.whole)]  # 1人 ひとり cannot be split
+    return [(numeral, None), *align(counter, counted.counter)]
+
+
+def _number_word(first: Word, last: Word, numeral: str, value: int | None) -> Word:
+    """The number first..last (value None for 何) as one word without a counter."""
+    reading = read_number(value) if value is not None else "なに"
+    parts = [(numeral, None)] if not has_kanji(numeral) else None
+    return Word(first.start, last.end, numeral, reading, ("名詞", "数詞"), parts=parts,
+                source="number")
 
 
 _VOICED = str.maketrans("がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽ",
