@@ -37,7 +37,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lms.japanese.numbers import COUNTERS, parse_number, read_number, read_with_counter
+from lms.japanese.numbers import (
+    COUNTERS,
+    CountReading,
+    parse_number,
+    read_number,
+    read_with_counter,
+)
 
 DATA = Path(__file__).parent / "data"
 MAX_CHUNK = 4000  # characters per analyser call (SudachiPy refuses very long input)
@@ -400,7 +406,7 @@ def _counted_word(words: list[Word], i: int, j: int, numeral: str, value: int | 
                 source="counter")
 
 
-def _counted_parts(numeral: str, counter: str, counted) -> list | None:
+def _counted_parts(numeral: str, counter: str, counted: CountReading) -> list | None:
     """Ruby pieces of a number and its counter: None for kanji numerals, which are aligned
     as one word (三本 さんぼん, 三つ みっ|つ); Arabic digits never take ruby."""
     if has_kanji(numeral):
@@ -500,66 +506,108 @@ def _resplit(words: list[Word], text: str) -> list[Word]:
     i = 0
     while i < len(words):
         word = words[i]
-        match = (_NUMERAL_COUNTER_RE.fullmatch(word.surface)
-                 if word.surface[:1] in _KANJI_NUMERALS else None)
-        if not word.fixed and match and match.group(2) in COUNTERS and (
-                word.pos[1:2] == ("固有名詞",)
-                or (bool(out) and _is_numeral(out[-1]) and out[-1].end == word.start)
-                or (match.group(2) in SAFE_COUNTERS and word.surface != "十分")):
-            n = len(match.group(1))
-            out.append(Word(word.start, word.start + n, match.group(1), "", ("名詞", "数詞")))
-            out.append(Word(word.start + n, word.end, match.group(2),
-                            COUNTERS[match.group(2)].plain, ("接尾辞", "名詞的")))
-            i += 1
-            continue
         prev = out[-1] if out else None
-        if (prev is not None and prev.pos[:2] == _NUMERAL_POS and not word.fixed
-                and prev.end == word.start and word.surface not in COUNTERS
-                and _is_numeral(prev)):
-            counter = next((word.surface[:k] for k in range(len(word.surface) - 1, 0, -1)
-                            if word.surface[:k] in COUNTERS), None)
-            if counter:
-                cut = word.start + len(counter)
-                out.append(Word(word.start, cut, counter, COUNTERS[counter].plain,
-                                ("接尾辞", "名詞的")))
-                if word.surface[len(counter):].startswith("中"):  # 一日中: throughout
-                    out.append(Word(cut, cut + 1, "中", "じゅう", ("接尾辞", "名詞的")))
-                    cut += 1
-                stop = len(text)
-                for mark in "。\n！？!?":
-                    found = text.find(mark, cut)
-                    if found != -1:
-                        stop = min(stop, found)
-                rest = [Word(w.start + cut, w.end + cut, w.surface, w.reading, w.pos)
-                        for w in _analyse(text[cut:stop])]
-                tail = [w for w in words[i + 1:] if w.start >= stop]
-                out.extend(rest)
-                words = out + tail
-                i = len(out)
-                out = words[:i]
+        if word.surface[:1] in _KANJI_NUMERALS and not word.fixed:  # cheap test first
+            pieces = _split_numeral_counter(word, prev)
+            if pieces is not None:
+                out.extend(pieces)
+                i += 1
                 continue
+        counter = (_fused_counter(prev, word)
+                   if prev is not None and prev.pos[:2] == _NUMERAL_POS else None)
+        if counter:
+            rest, stop = _reanalysed_after_counter(word, counter, text)
+            out.extend(rest)
+            # Words the new analysis covers are dropped; the loop goes on after them.
+            words = out + [w for w in words[i + 1:] if w.start >= stop]
+            i = len(out)
+            continue
         out.append(word)
         i += 1
     return out
 
 
-# The surfaces the word-by-word rules of _apply_rules look at (and verbs spelt 描...).
+def _split_numeral_counter(word: Word, prev: Word | None) -> tuple[Word, Word] | None:
+    """A numeral-counter word to read by the counter rules (一回 イチカイ, a 三日 taken for a
+    name, or one after another numeral) as numeral + counter; None to keep it whole."""
+    match = _NUMERAL_COUNTER_RE.fullmatch(word.surface)
+    if match is None or match.group(2) not in COUNTERS:
+        return None
+    numeral, counter = match.group(1), match.group(2)
+    if not (word.pos[1:2] == ("固有名詞",)
+            or (prev is not None and _is_numeral(prev) and prev.end == word.start)
+            or (counter in SAFE_COUNTERS and word.surface != "十分")):
+        return None
+    n = len(numeral)
+    return (Word(word.start, word.start + n, numeral, "", ("名詞", "数詞")),
+            Word(word.start + n, word.end, counter, COUNTERS[counter].plain,
+                 ("接尾辞", "名詞的")))
+
+
+def _fused_counter(prev: Word, word: Word) -> str | None:
+    """The counter that ``word`` starts with when it follows the numeral ``prev`` but the
+    analyser fused the counter with what comes after (日中 in 一|日中|雨); else None."""
+    if (word.fixed or prev.end != word.start or word.surface in COUNTERS
+            or not _is_numeral(prev)):
+        return None
+    return next((word.surface[:k] for k in range(len(word.surface) - 1, 0, -1)
+                 if word.surface[:k] in COUNTERS), None)
+
+
+def _reanalysed_after_counter(word: Word, counter: str, text: str) -> tuple[list[Word], int]:
+    """The counter cut from the start of ``word`` (and 中 after it, read じゅう: 一日中),
+    then the rest of the sentence analysed again; and where that sentence stops."""
+    cut = word.start + len(counter)
+    pieces = [Word(word.start, cut, counter, COUNTERS[counter].plain, ("接尾辞", "名詞的"))]
+    if word.surface[len(counter):].startswith("中"):  # 一日中: throughout
+        pieces.append(Word(cut, cut + 1, "中", "じゅう", ("接尾辞", "名詞的")))
+        cut += 1
+    stop = _sentence_end(text, cut)
+    pieces.extend(Word(w.start + cut, w.end + cut, w.surface, w.reading, w.pos)
+                  for w in _analyse(text[cut:stop]))
+    return pieces, stop
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence that ``start`` is in ends: the first 。, line break, ！ or ？."""
+    stop = len(text)
+    for mark in "。\n！？!?":
+        found = text.find(mark, start)
+        if found != -1:
+            stop = min(stop, found)
+    return stop
+
+
+# The surfaces the word-by-word rules of _apply_word_rules look at (and verbs spelt 描...).
 _RULE_SURFACES = frozenset(EVERYDAY) | {second for _first, second in PAIRS} | {
     "何", "後", "中", "日", "間"}
 
 
 def _apply_rules(words: list[Word], text: str) -> list[Word]:
+    """The rules, in the order they depend on each other: counters cut out first, then
+    十分, numbers with their counters, rendaku, and the word-by-word rules last."""
     words = _resplit(words, text)
-    # 十分 as one adverb (enough) is minutes after a time or before a time word.
-    for i, word in enumerate(words if "十分" in text else ()):  # surfaces come from text
+    if "十分" in text:  # surfaces come from text: no 十分 there, none among the words
+        _read_juppun(words)
+    words = _merge_numbers(words)
+    _fix_rendaku(words)
+    return _apply_word_rules(words)
+
+
+def _read_juppun(words: list[Word]) -> None:
+    """十分 as one adverb (enough) is minutes after a time or before a time word."""
+    for i, word in enumerate(words):
         if word.surface == "十分" and not word.fixed:
             before = words[i - 1].surface if i > 0 else ""
             after = words[i + 1].surface if i + 1 < len(words) else ""
             if before.endswith(("時", "時間")) or before in ("あと", "後", "約", "毎") or (
                     after.startswith(_MINUTES_AFTER) and after not in ("で",)):
                 word.reading, word.source = "じゅっぷん", "counter"
-    words = _merge_numbers(words)
-    _fix_rendaku(words)
+
+
+def _apply_word_rules(words: list[Word]) -> list[Word]:
+    """Readings that depend on the word and its neighbours: pairs read as one (一昨日),
+    描く, the everyday readings, and one rule per surface in _WORD_RULES."""
     out: list[Word] = []
     for i, word in enumerate(words):
         if word.fixed or (word.surface not in _RULE_SURFACES
@@ -567,7 +615,6 @@ def _apply_rules(words: list[Word], text: str) -> list[Word]:
             out.append(word)  # no rule below applies to it
             continue
         prev = out[-1] if out else None
-        nxt = words[i + 1] if i + 1 < len(words) else None
         if prev is not None and (prev.surface, word.surface) in PAIRS and not prev.fixed:
             out[-1] = Word(prev.start, word.end, prev.surface + word.surface,
                            PAIRS[(prev.surface, word.surface)], ("名詞", "普通名詞"),
@@ -576,31 +623,73 @@ def _apply_rules(words: list[Word], text: str) -> list[Word]:
         if word.surface.startswith("描") and word.pos[:1] == ("動詞",) and (
                 word.reading.startswith("えが")):
             word.reading = "か" + word.reading[2:]  # 絵を描く: かく (えがく is literary)
-        if word.surface in EVERYDAY:
-            word.reading, word.source = EVERYDAY[word.surface], "rule"
-        elif word.surface == "何" and word.source != "counter":
-            after = nxt.surface if nxt is not None and nxt.start == word.end else ""
-            word.reading = "なん" if after.startswith(_NAN_NEXT) or after == "です" else "なに"
-            word.source = "rule"
-        elif word.surface == "後" and prev is not None and prev.source == "counter" and (
-                prev.end == word.start):
-            word.reading = "ご"  # 三日後 みっかご, 十分後 じゅっぷんご
-        elif word.surface == "中" and prev is not None and prev.end == word.start and (
-                prev.pos[:1] == ("名詞",) or prev.source == "counter"):
-            if prev.surface in CHUU_AFTER:
-                word.reading = "ちゅう"
-            elif prev.surface in JUU_AFTER or prev.source == "counter":
-                word.reading = "じゅう"
-        elif word.surface == "日" and prev is not None and prev.surface.endswith("曜") and (
-                prev.end == word.start):
-            out[-1] = Word(prev.start, word.end, prev.surface + "日", prev.reading + "び",
-                           prev.pos, source="rule")
-            continue
-        elif word.surface == "間" and nxt is not None and nxt.surface in ("を", "が") and (
-                i + 2 < len(words) and words[i + 2].surface.startswith(_MA_VERBS + ("悪", "抜け"))):
-            word.reading = "ま"
-        out.append(word)
+        rule = _WORD_RULES.get(word.surface)
+        merged = rule(word, prev, words, i) if rule is not None else None
+        if merged is not None:
+            out[-1] = merged
+        else:
+            out.append(word)
     return out
+
+
+# Each rule below reads one surface. It gets the word, the word before it as the rules
+# left it (or None), and the words with the word's index, for the words after it. It
+# changes the word's reading in place, or returns the word that replaces the one before
+# it when the two become one word (月曜 + 日).
+
+
+def _everyday_reading(word: Word, prev: Word | None, words: list[Word], i: int) -> None:
+    word.reading, word.source = EVERYDAY[word.surface], "rule"
+
+
+def _nan_or_nani(word: Word, prev: Word | None, words: list[Word], i: int) -> None:
+    """何 reads なん before だ, で, の, と, て, な and です (何ですか); なに otherwise."""
+    if word.source == "counter":
+        return
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    after = nxt.surface if nxt is not None and nxt.start == word.end else ""
+    word.reading = "なん" if after.startswith(_NAN_NEXT) or after == "です" else "なに"
+    word.source = "rule"
+
+
+def _go_after_counter(word: Word, prev: Word | None, words: list[Word], i: int) -> None:
+    if prev is not None and prev.source == "counter" and prev.end == word.start:
+        word.reading = "ご"  # 三日後 みっかご, 十分後 じゅっぷんご
+
+
+def _juu_or_chuu(word: Word, prev: Word | None, words: list[Word], i: int) -> None:
+    """中 after a noun or a counter: じゅう (throughout) or ちゅう (in the middle of)."""
+    if prev is not None and prev.end == word.start and (
+            prev.pos[:1] == ("名詞",) or prev.source == "counter"):
+        if prev.surface in CHUU_AFTER:
+            word.reading = "ちゅう"
+        elif prev.surface in JUU_AFTER or prev.source == "counter":
+            word.reading = "じゅう"
+
+
+def _day_of_week(word: Word, prev: Word | None, words: list[Word], i: int) -> Word | None:
+    """月曜 + 日 become one word, 月曜日 げつようび."""
+    if prev is not None and prev.surface.endswith("曜") and prev.end == word.start:
+        return Word(prev.start, word.end, prev.surface + "日", prev.reading + "び", prev.pos,
+                    source="rule")
+    return None
+
+
+_MA_THEN = _MA_VERBS + ("悪", "抜け")
+
+
+def _ma_before_verb(word: Word, prev: Word | None, words: list[Word], i: int) -> None:
+    """間 reads ま before を or が and a verb like 取る or 空ける (間を取る, 間が悪い)."""
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    if nxt is not None and nxt.surface in ("を", "が") and (
+            i + 2 < len(words) and words[i + 2].surface.startswith(_MA_THEN)):
+        word.reading = "ま"
+
+
+# The everyday readings come last so that, as a chain of elifs once did, they win.
+_WORD_RULES = {"何": _nan_or_nani, "後": _go_after_counter, "中": _juu_or_chuu,
+               "日": _day_of_week, "間": _ma_before_verb,
+               **dict.fromkeys(EVERYDAY, _everyday_reading)}
 
 
 # --- the cache and the public entry point ---------------------------------------------------
