@@ -165,44 +165,31 @@ def _clean(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+DEFAULT_COLUMNS = ["front", "back", "reading", "tags", "example", "meaning_uz"]
+_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+_HEADER_ALIASES = {"word": "front", "kana": "reading", "meaning": "back", "meaning_en": "back"}
+
+
 def parse_deck_file(data: bytes, filename: str = "") -> tuple[list[dict], list[RowError]]:
     """Rows of a CSV or TSV (Anki "Notes in plain text" export or a spreadsheet):
     columns front, back, then optionally reading, tags, example; or a header row naming
     them (front, back, reading, tags, example, meaning_uz). Anki's ``#separator:`` and
     other ``#`` lines are understood. Every problem is reported with its line."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(_("The file is larger than 2 MB; split it into several decks."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("The file is not UTF-8 text. In Anki choose 'Notes in Plain "
-                                "Text'; in Excel save as 'CSV UTF-8'.")) from exc
-    lines = text.splitlines()
-    delimiter = "\t" if filename.lower().endswith((".tsv", ".txt")) else None
-    body_start = 0
-    for number, line in enumerate(lines):
-        if not line.startswith("#"):
-            break
-        body_start = number + 1
-        key, _sep, value = line[1:].partition(":")
-        if key.strip().lower() == "separator":
-            delimiter = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(
-                value.strip().lower(), delimiter)
+    lines = _deck_text(data).splitlines()
+    body_start, delimiter = _anki_directives(lines, filename)
     body = lines[body_start:]
     if delimiter is None:
-        first = next((line for line in body if line.strip()), "")
-        delimiter = "\t" if "\t" in first else ","
+        delimiter = _sniffed_delimiter(body)
     reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)
-    columns = ["front", "back", "reading", "tags", "example", "meaning_uz"]
+    columns = DEFAULT_COLUMNS
     rows, errors, seen = [], [], {}
     for index, record in enumerate(reader):
         line = body_start + index + 1
         if not any(cell.strip() for cell in record):
             continue
-        lowered = [c.strip().lower() for c in record]
-        if index == 0 and "front" in lowered and set(lowered) <= HEADER_NAMES | {""}:
-            columns = [{"word": "front", "kana": "reading", "meaning": "back",
-                        "meaning_en": "back"}.get(c, c) for c in lowered]
+        header = _header_columns(record) if index == 0 else None
+        if header is not None:
+            columns = header
             continue
         if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
             errors.append(RowError(line, _("More than %(n)d rows; split the file.",
@@ -214,31 +201,78 @@ def parse_deck_file(data: bytes, filename: str = "") -> tuple[list[dict], list[R
                                             n=len(record), max=len(columns))))
             continue
         row = {name: _clean(value) for name, value in zip(columns, record, strict=False)}
-        problems = []
-        if not row.get("front"):
-            problems.append(_("the front (the word) is empty"))
-        elif len(row["front"]) > 200:
-            problems.append(_("the front is longer than 200 characters"))
-        if not row.get("back"):
-            problems.append(_("the back (the meaning) is empty"))
-        elif len(row["back"]) > 500:
-            problems.append(_("the back is longer than 500 characters"))
-        reading = row.get("reading", "")
-        if reading and not _KANA_RE.match(reading):
-            problems.append(_("the reading '%(reading)s' is not kana", reading=reading))
-        if len(row.get("tags", "")) > 200:
-            problems.append(_("the tags are longer than 200 characters"))
-        key = (row.get("front"), reading)
-        if row.get("front") and key in seen:
-            problems.append(_("the same word and reading as line %(line)d", line=seen[key]))
+        problems = _row_problems(row, seen)
         if problems:
             errors.append(RowError(line, "; ".join(problems)))
             continue
-        seen[key] = line
+        seen[(row.get("front"), row.get("reading", ""))] = line
         rows.append({"line": line, **row})
     if not rows and not errors:
         errors.append(RowError(1, _("The file has no cards.")))
     return rows, errors
+
+
+def _deck_text(data: bytes) -> str:
+    """The file as text; too large or not UTF-8 is refused with what to do instead."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(_("The file is larger than 2 MB; split it into several decks."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_("The file is not UTF-8 text. In Anki choose 'Notes in Plain "
+                                "Text'; in Excel save as 'CSV UTF-8'.")) from exc
+
+
+def _anki_directives(lines: list[str], filename: str) -> tuple[int, str | None]:
+    """Anki's leading ``#`` lines: where the rows start, and the delimiter (from
+    ``#separator:``, else tab for .tsv/.txt files, else None: not known yet)."""
+    delimiter = "\t" if filename.lower().endswith((".tsv", ".txt")) else None
+    body_start = 0
+    for number, line in enumerate(lines):
+        if not line.startswith("#"):
+            break
+        body_start = number + 1
+        key, _sep, value = line[1:].partition(":")
+        if key.strip().lower() == "separator":
+            delimiter = _SEPARATORS.get(value.strip().lower(), delimiter)
+    return body_start, delimiter
+
+
+def _sniffed_delimiter(body: list[str]) -> str:
+    """Tab if the first non-blank line has one, else comma."""
+    first = next((line for line in body if line.strip()), "")
+    return "\t" if "\t" in first else ","
+
+
+def _header_columns(record: list[str]) -> list[str] | None:
+    """The column names if the first record is a header row (it names front), else None."""
+    lowered = [c.strip().lower() for c in record]
+    if "front" in lowered and set(lowered) <= HEADER_NAMES | {""}:
+        return [_HEADER_ALIASES.get(c, c) for c in lowered]
+    return None
+
+
+def _row_problems(row: dict, seen: dict) -> list[str]:
+    """What is wrong with one card, in the order the messages are shown; ``seen`` maps
+    (front, reading) to the line of the cards accepted so far."""
+    problems = []
+    if not row.get("front"):
+        problems.append(_("the front (the word) is empty"))
+    elif len(row["front"]) > 200:
+        problems.append(_("the front is longer than 200 characters"))
+    if not row.get("back"):
+        problems.append(_("the back (the meaning) is empty"))
+    elif len(row["back"]) > 500:
+        problems.append(_("the back is longer than 500 characters"))
+    reading = row.get("reading", "")
+    if reading and not _KANA_RE.match(reading):
+        problems.append(_("the reading '%(reading)s' is not kana", reading=reading))
+    if len(row.get("tags", "")) > 200:
+        problems.append(_("the tags are longer than 200 characters"))
+    key = (row.get("front"), reading)
+    if row.get("front") and key in seen:
+        problems.append(_("the same word and reading as line %(line)d", line=seen[key]))
+    return problems
 
 
 def import_cards(deck: Deck, data: bytes, filename: str = "") -> ImportReport:
