@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,8 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth import services as auth_services
 from lms.auth.models import User
+from lms.core import csvimport
 from lms.core.access import ROLES
 from lms.core.errors import Conflict, LmsError, ValidationError
+from lms.core.problems import Problems
 from lms.extensions import db
 from lms.japanese.names import reading_order
 from lms.people.models import Cohort
@@ -62,16 +62,6 @@ def list_users(query: str = "", role: str | None = None, page: int = 1, per_page
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")  # Excel in Japan writes UTF-8 with a BOM
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (comma delimited)'."),
-            details=[{"row": None, "message": str(exc)}],
-        ) from exc
-
-
 def import_people_csv(data: bytes, *, cohort: Cohort | None = None) -> list[ImportedPerson]:
     """Create every account in the CSV, or none.
 
@@ -79,93 +69,96 @@ def import_people_csv(data: bytes, *, cohort: Cohort | None = None) -> list[Impo
     (a cohort code), locale, password. Raises ValidationError whose ``details`` lists
     every bad row as ``{"row": n, "message": ...}`` (row 1 is the header).
     """
-    text = _decode(data)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    problems: list[dict] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if missing:
-        problems.append({"row": 1, "message": _("Missing column(s): %(cols)s.",
-                                                 cols=", ".join(missing))})
-    if unknown:
-        problems.append({"row": 1, "message": _("Unknown column(s): %(cols)s. Allowed: %(ok)s.",
-                                                 cols=", ".join(unknown),
-                                                 ok=", ".join(CSV_COLUMNS))})
-    if problems:
-        raise ValidationError(_("The CSV header is not right."), details=problems)
-    reader.fieldnames = header
-
+    problems = Problems("row")
+    reader = csvimport.open_csv(data, problems, columns=CSV_COLUMNS, required=REQUIRED_COLUMNS)
+    seen = _SeenInFile()
     rows = []
-    seen_emails: dict[str, int] = {}
-    seen_numbers: dict[str, int] = {}
-    cohorts: dict[str, Cohort | None] = {}
-    for index, raw in enumerate(reader, start=2):
-        if index - 1 > MAX_IMPORT_ROWS:
-            problems.append({"row": index, "message": _("More than %(n)d rows; split the file.",
-                                                         n=MAX_IMPORT_ROWS)})
-            break
-        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            problems.append({"row": index, "message": _("This row has more cells than the header.")})
-            continue
-        if not any(row.values()):
-            continue
-        errors = []
-        try:
-            email = auth_services.normalise_email(row.get("email", ""))
-        except LmsError as exc:
-            email = None
-            errors.append(exc.message)
-        if email:
-            if email in seen_emails:
-                errors.append(_("E-mail %(email)s is also on row %(row)d.", email=email,
-                                row=seen_emails[email]))
-            elif auth_services.user_by_email(email):
-                errors.append(_("An account with the e-mail %(email)s already exists.",
-                                email=email))
-            seen_emails.setdefault(email, index)
-        if not row.get("name"):
-            errors.append(_("A name is required."))
-        role = row.get("role") or "student"
-        if role not in ROLES:
-            errors.append(_("Role must be one of: %(roles)s.", roles=", ".join(ROLES)))
-        number = row.get("student_number")
-        if number:
-            if number in seen_numbers:
-                errors.append(_("Student number %(number)s is also on row %(row)d.",
-                                number=number, row=seen_numbers[number]))
-            elif db.session.scalar(select(User.id).where(User.student_number == number)):
-                errors.append(_("Student number %(number)s is already in use.", number=number))
-            seen_numbers.setdefault(number, index)
-        code = row.get("cohort")
-        if code:
-            if code not in cohorts:
-                cohorts[code] = cohort_by_code(code)
-            if cohorts[code] is None:
-                errors.append(_("There is no cohort with the code %(code)s.", code=code))
-        locale = row.get("locale")
-        if locale and locale not in current_app.config["LANGUAGES"]:
-            errors.append(_("Unknown language '%(code)s'.", code=locale))
-        password = row.get("password")
-        if password:
-            errors.extend(auth_services.password_problems(password, email=email))
-        problems.extend({"row": index, "message": m} for m in errors)
+    for index, row in csvimport.data_rows(reader, problems, max_rows=MAX_IMPORT_ROWS):
+        _check_person(row, index, problems, seen)
         rows.append(row)
-
-    if problems:
-        raise ValidationError(
-            _("Nothing was imported: %(count)d problem(s) found. Fix them and upload again.",
-              count=len(problems)),
-            details=problems,
-        )
+    problems.raise_if_any(_("Nothing was imported: %(count)d problem(s) found. Fix them and "
+                            "upload again.", count=len(problems)))
     if not rows:
         raise ValidationError(_("The file has a header but no people."))
+    return _create_people(rows, seen.cohorts, cohort)
 
+
+@dataclass
+class _SeenInFile:
+    """What the rows checked so far used: e-mails and student numbers (each with the
+    first row that has it) and the cohorts looked up by code."""
+
+    emails: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    cohorts: dict[str, Cohort | None] = field(default_factory=dict)
+
+
+def _check_person(row: dict[str, str], index: int, problems: Problems,
+                  seen: _SeenInFile) -> None:
+    """Add every problem of one CSV row, in column order."""
+    email = _check_email(row.get("email", ""), index, problems, seen)
+    if not row.get("name"):
+        problems.add(index, _("A name is required."))
+    if (row.get("role") or "student") not in ROLES:
+        problems.add(index, _("Role must be one of: %(roles)s.", roles=", ".join(ROLES)))
+    _check_student_number(row.get("student_number"), index, problems, seen)
+    _check_cohort(row.get("cohort"), index, problems, seen)
+    locale = row.get("locale")
+    if locale and locale not in current_app.config["LANGUAGES"]:
+        problems.add(index, _("Unknown language '%(code)s'.", code=locale))
+    password = row.get("password")
+    if password:
+        problems.extend(index, auth_services.password_problems(password, email=email))
+
+
+def _check_email(value: str, index: int, problems: Problems, seen: _SeenInFile) -> str | None:
+    """The normalised e-mail, or None when it is not one; a duplicate in the file or an
+    existing account is a problem."""
+    try:
+        email = auth_services.normalise_email(value)
+    except LmsError as exc:
+        problems.add(index, exc.message)
+        return None
+    if email:
+        if email in seen.emails:
+            problems.add(index, _("E-mail %(email)s is also on row %(row)d.", email=email,
+                                  row=seen.emails[email]))
+        elif auth_services.user_by_email(email):
+            problems.add(index, _("An account with the e-mail %(email)s already exists.",
+                                  email=email))
+        seen.emails.setdefault(email, index)
+    return email
+
+
+def _check_student_number(number: str | None, index: int, problems: Problems,
+                          seen: _SeenInFile) -> None:
+    if not number:
+        return
+    if number in seen.numbers:
+        problems.add(index, _("Student number %(number)s is also on row %(row)d.",
+                              number=number, row=seen.numbers[number]))
+    elif db.session.scalar(select(User.id).where(User.student_number == number)):
+        problems.add(index, _("Student number %(number)s is already in use.", number=number))
+    seen.numbers.setdefault(number, index)
+
+
+def _check_cohort(code: str | None, index: int, problems: Problems, seen: _SeenInFile) -> None:
+    if not code:
+        return
+    if code not in seen.cohorts:
+        seen.cohorts[code] = cohort_by_code(code)
+    if seen.cohorts[code] is None:
+        problems.add(index, _("There is no cohort with the code %(code)s.", code=code))
+
+
+def _create_people(rows: list[dict[str, str]], cohorts: dict[str, Cohort | None],
+                   default_cohort: Cohort | None) -> list[ImportedPerson]:
+    """Create the checked rows' accounts in one commit; a row without a password gets a
+    temporary one that must be changed at the first sign-in."""
     imported = []
     for row in rows:
         temporary = None if row.get("password") else _temporary_password()
-        target = cohorts.get(row.get("cohort") or "") or cohort
+        target = cohorts.get(row.get("cohort") or "") or default_cohort
         user = auth_services.create_user(
             row["email"],
             row["name"],

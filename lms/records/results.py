@@ -5,8 +5,7 @@ optimistic locking (a stale edit is refused, never an overwrite)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -18,8 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms.auth.models import User
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseCredit, Enrollment
+from lms.core import csvimport
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.problems import Problems
 from lms.extensions import db
 from lms.learning import progress
 from lms.learning.models import CourseResult
@@ -187,108 +188,112 @@ def import_results_csv(data: bytes, actor) -> list[FinalResult]:
     was awarded, which picks the grade scale; default today). Raises ValidationError whose
     ``details`` list every bad row as ``{"row": n, "message": ...}`` (the header is row 1).
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 "
-                                "(comma delimited)'.")) from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("student", "course", "score") if c not in header]
-    unknown = [h for h in header if h not in RESULT_CSV_COLUMNS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append({"row": 1, "message": _("Missing column(s): %(cols)s.",
-                                                     cols=", ".join(missing))})
-        if unknown:
-            problems.append({"row": 1, "message": _(
-                "Unknown column(s): %(cols)s. Allowed: %(ok)s.", cols=", ".join(unknown),
-                ok=", ".join(RESULT_CSV_COLUMNS))})
-        raise ValidationError(_("The CSV header is not right."), details=problems)
-    reader.fieldnames = header
-    problems: list[dict] = []
+    problems = Problems("row")
+    reader = csvimport.open_csv(data, problems, columns=RESULT_CSV_COLUMNS,
+                                required=("student", "course", "score"), codec_reason=False)
+    seen = _SeenInFile(today=local_date(utcnow()))
     rows = []
-    seen: dict[tuple[int, int], int] = {}
-    courses: dict[str, Course | None] = {}
-    today = local_date(utcnow())
-    for index, raw in enumerate(reader, start=2):
-        if index - 1 > MAX_IMPORT_ROWS:
-            problems.append({"row": index, "message": _("More than %(n)d rows; split the file.",
-                                                         n=MAX_IMPORT_ROWS)})
-            break
-        if None in raw:
-            problems.append({"row": index, "message": _("This row has more cells than the "
-                                                         "header.")})
-            continue
-        row = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        errors = []
-        student = student_by_key(row.get("student", ""))
-        if student is None:
-            errors.append(_("No student has the e-mail or student number '%(key)s'.",
-                            key=row.get("student", "")))
-        code = row.get("course", "")
-        if code not in courses:
-            courses[code] = db.session.scalar(select(Course).where(Course.code == code))
-        course = courses[code]
-        if course is None:
-            errors.append(_("There is no course with the code %(code)s.", code=code))
-        try:
-            score = as_score(row.get("score", ""))
-        except ValidationError as exc:
-            score = None
-            errors.append(exc.message)
-        awarded_on = today
-        if row.get("date"):
-            try:
-                awarded_on = date.fromisoformat(row["date"])
-            except ValueError:
-                errors.append(_("'%(value)s' is not a date like 2026-01-31.", value=row["date"]))
-        term = row.get("term") or None
-        if term and not TERM_RE.match(term):
-            errors.append(_("'%(term)s' is not a term; write it like 2026-autumn or "
-                            "2026-spring.", term=term))
-        if student is not None and course is not None:
-            key = (student.id, course.id)
-            if key in seen:
-                errors.append(_("The same student and course are also on row %(row)d.",
-                                row=seen[key]))
-            seen.setdefault(key, index)
-            enrolled = db.session.scalar(select(Enrollment.id).where(
-                Enrollment.user_id == student.id, Enrollment.course_id == course.id,
-                Enrollment.status != "withdrawn"))
-            if not enrolled:
-                errors.append(_("%(student)s is not enrolled in %(code)s.",
-                                student=student.email, code=course.code))
-            final = result_of(student.id, course.id)
-            if final is not None:
-                errors.append(_("%(student)s already has a final result in %(code)s "
-                                "(%(score)s); correct it on the student's records page.",
-                                student=student.email, code=course.code,
-                                score=plain_number(final.score)))
-            try:
-                for credit in _awarding(course):
-                    scales.scale_for(credit.institution, awarded_on)
-            except ValidationError as exc:
-                errors.append(exc.message)
-        problems.extend({"row": index, "message": m} for m in errors)
-        if not errors:
-            rows.append((student, course, score, term, awarded_on))
-    if problems:
-        raise ValidationError(_("Nothing was imported: %(count)d problem(s) found. Fix them "
-                                "and upload again.", count=len(problems)), details=problems)
+    for index, row in csvimport.data_rows(reader, problems, max_rows=MAX_IMPORT_ROWS):
+        before = len(problems)
+        parsed = _parse_result_row(row, index, problems, seen)
+        if parsed.student is not None and parsed.course is not None:
+            _check_result_pair(parsed, index, problems, seen)
+        if len(problems) == before:
+            rows.append(parsed)
+    problems.raise_if_any(_("Nothing was imported: %(count)d problem(s) found. Fix them "
+                            "and upload again.", count=len(problems)))
     if not rows:
         raise ValidationError(_("The file has a header but no results."))
     created = [
-        _create_result(student.id, course, score, term=term or _term_for(student.id, course),
-                       awarded_on=awarded_on, source="import", actor=actor)
-        for student, course, score, term, awarded_on in rows
+        _create_result(r.student.id, r.course, r.score,
+                       term=r.term or _term_for(r.student.id, r.course),
+                       awarded_on=r.awarded_on, source="import", actor=actor)
+        for r in rows
     ]
     commit_or_conflict(_("Some of these results were finalised meanwhile; nothing was "
                          "imported. Upload the file again to see which."))
     return created
+
+
+@dataclass
+class _ResultRow:
+    student: User | None
+    course: Course | None
+    score: Decimal | None
+    term: str | None
+    awarded_on: date
+
+
+@dataclass
+class _SeenInFile:
+    """The day of the import, the courses looked up by code so far, and each student and
+    course pair with the first row that has it."""
+
+    today: date
+    courses: dict[str, Course | None] = field(default_factory=dict)
+    pairs: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def _parse_result_row(row: dict[str, str], index: int, problems: Problems,
+                      seen: _SeenInFile) -> _ResultRow:
+    """The row's values, each None (or the default) when it is not right; every such
+    problem is added, in column order."""
+    student = student_by_key(row.get("student", ""))
+    if student is None:
+        problems.add(index, _("No student has the e-mail or student number '%(key)s'.",
+                              key=row.get("student", "")))
+    code = row.get("course", "")
+    if code not in seen.courses:
+        seen.courses[code] = db.session.scalar(select(Course).where(Course.code == code))
+    course = seen.courses[code]
+    if course is None:
+        problems.add(index, _("There is no course with the code %(code)s.", code=code))
+    try:
+        score = as_score(row.get("score", ""))
+    except ValidationError as exc:
+        score = None
+        problems.add(index, exc.message)
+    awarded_on = seen.today
+    if row.get("date"):
+        try:
+            awarded_on = date.fromisoformat(row["date"])
+        except ValueError:
+            problems.add(index, _("'%(value)s' is not a date like 2026-01-31.",
+                                  value=row["date"]))
+    term = row.get("term") or None
+    if term and not TERM_RE.match(term):
+        problems.add(index, _("'%(term)s' is not a term; write it like 2026-autumn or "
+                              "2026-spring.", term=term))
+    return _ResultRow(student, course, score, term, awarded_on)
+
+
+def _check_result_pair(parsed: _ResultRow, index: int, problems: Problems,
+                       seen: _SeenInFile) -> None:
+    """The problems of a known student and course: the pair twice in the file, no
+    enrolment, a result already final, no grade scale in force on the day."""
+    student, course = parsed.student, parsed.course
+    key = (student.id, course.id)
+    if key in seen.pairs:
+        problems.add(index, _("The same student and course are also on row %(row)d.",
+                              row=seen.pairs[key]))
+    seen.pairs.setdefault(key, index)
+    enrolled = db.session.scalar(select(Enrollment.id).where(
+        Enrollment.user_id == student.id, Enrollment.course_id == course.id,
+        Enrollment.status != "withdrawn"))
+    if not enrolled:
+        problems.add(index, _("%(student)s is not enrolled in %(code)s.",
+                              student=student.email, code=course.code))
+    final = result_of(student.id, course.id)
+    if final is not None:
+        problems.add(index, _("%(student)s already has a final result in %(code)s "
+                              "(%(score)s); correct it on the student's records page.",
+                              student=student.email, code=course.code,
+                              score=plain_number(final.score)))
+    try:
+        for credit in _awarding(course):
+            scales.scale_for(credit.institution, parsed.awarded_on)
+    except ValidationError as exc:
+        problems.add(index, exc.message)
 
 
 def student_by_key(key: str) -> User | None:
