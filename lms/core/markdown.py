@@ -107,52 +107,76 @@ def _auto_furigana(state: StateCore) -> None:
     viewer = state.env.get("furigana") if isinstance(state.env, dict) else None
     if viewer is None:
         return
-    from markdown_it.token import Token
-
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
-        pieces, ranges, in_autolink = [], {}, False
-        length = 0
-        for index, child in enumerate(block.children):
-            if child.type == "link_open" and child.markup == "autolink":
-                in_autolink = True
-            elif child.type == "link_close":
-                in_autolink = False
-            text = ""
-            if child.type == "text" and not in_autolink:
-                text = child.content
-                ranges[index] = (length, length + len(text))
-            elif child.type == "furigana":
-                text = child.content
-            elif child.type == "code_inline":
-                text = "\n"
-            pieces.append(text)
-            length += len(text)
+        text, ranges = _analysed_text(block.children)
         if not ranges:
             continue
-        found = viewer.spans("".join(pieces))
-        if not found:
+        found = viewer.spans(text)
+        if found:
+            block.children = _children_with_ruby(block.children, ranges, found)
+
+
+def _analysed_text(children: list[Token]) -> tuple[str, dict[int, tuple[int, int]]]:
+    """The text the analyser reads for one inline block, and where in it each text token
+    that may take readings lies (child index -> (start, end)). Explicit furigana gives
+    its base as context; inline code stands as a line break, so no word runs across it;
+    autolink text and everything else count for nothing."""
+    pieces, ranges, in_autolink = [], {}, False
+    length = 0
+    for index, child in enumerate(children):
+        if child.type == "link_open" and child.markup == "autolink":
+            in_autolink = True
+        elif child.type == "link_close":
+            in_autolink = False
+        text = ""
+        if child.type == "text" and not in_autolink:
+            text = child.content
+            ranges[index] = (length, length + len(text))
+        elif child.type == "furigana":
+            text = child.content
+        elif child.type == "code_inline":
+            text = "\n"
+        pieces.append(text)
+        length += len(text)
+    return "".join(pieces), ranges
+
+
+def _children_with_ruby(children: list[Token], ranges: dict[int, tuple[int, int]],
+                        found: list[tuple[int, int, str]]) -> list[Token]:
+    """The block's tokens with each text token in ``ranges`` cut around the spans found
+    wholly inside it."""
+    out = []
+    for index, child in enumerate(children):
+        if index not in ranges:
+            out.append(child)
             continue
-        children = []
-        for index, child in enumerate(block.children):
-            if index not in ranges:
-                children.append(child)
-                continue
-            start, end = ranges[index]
-            inside = [s for s in found if s[0] >= start and s[1] <= end]
-            position = 0
-            for span_start, span_end, reading in inside:
-                a, b = span_start - start, span_end - start
-                if a > position:
-                    children.append(_text_token(child.content[position:a]))
-                token = Token("furigana", "ruby", 0)
-                token.content, token.meta = child.content[a:b], {"reading": reading}
-                children.append(token)
-                position = b
-            if position < len(child.content):
-                children.append(_text_token(child.content[position:]))
-        block.children = children
+        start, end = ranges[index]
+        out.extend(_text_with_ruby(child.content, start,
+                                   [s for s in found if s[0] >= start and s[1] <= end]))
+    return out
+
+
+def _text_with_ruby(content: str, start: int,
+                    inside: list[tuple[int, int, str]]) -> list[Token]:
+    """One text token's content, starting at ``start`` in the analysed text, as text and
+    furigana tokens for the spans ``inside`` it."""
+    from markdown_it.token import Token
+
+    out = []
+    position = 0
+    for span_start, span_end, reading in inside:
+        a, b = span_start - start, span_end - start
+        if a > position:
+            out.append(_text_token(content[position:a]))
+        token = Token("furigana", "ruby", 0)
+        token.content, token.meta = content[a:b], {"reading": reading}
+        out.append(token)
+        position = b
+    if position < len(content):
+        out.append(_text_token(content[position:]))
+    return out
 
 
 def _text_token(content: str) -> Token:
