@@ -89,37 +89,60 @@ def score_question(question: dict[str, Any], response: Any) -> float:
     A response of the wrong shape scores 0; it never raises for bad input.
     """
     qtype = question["type"]
-    if qtype == "single":
-        if isinstance(response, list | tuple) and len(response) == 1:
-            response = response[0]
-        return 1.0 if isinstance(response, str) and response == question["correct"][0] else 0.0
-    if qtype == "multiple":
-        if not isinstance(response, list | tuple | set | frozenset):
-            return 0.0
-        if not all(isinstance(key, str) for key in response):
-            return 0.0
-        return 1.0 if set(response) == set(question["correct"]) else 0.0
-    if qtype == "short":
-        if not isinstance(response, str):
-            return 0.0
-        options = {
-            "kana_equivalent": question["kana_equivalent"],
-            "case_sensitive": question["case_sensitive"],
-        }
-        given = normalise_answer(response, **options)
-        accepted = {normalise_answer(answer, **options) for answer in question["accept"]}
-        return 1.0 if given and given in accepted else 0.0
-    if qtype == "ordering":
-        if not isinstance(response, list | tuple):
-            return 0.0
-        return 1.0 if list(response) == [item["key"] for item in question["items"]] else 0.0
-    if qtype == "matching":
-        if not isinstance(response, dict):
-            return 0.0
-        pairs = question["pairs"]
-        right = sum(1 for pair in pairs if response.get(pair["key"]) == pair["key"])
-        return right / len(pairs)
-    raise ValueError(f"unknown question type {qtype!r}")
+    # Only strings are looked up, so an odd type (a list) is refused like an unknown one.
+    scorer = _SCORERS.get(qtype) if isinstance(qtype, str) else None
+    if scorer is None:
+        raise ValueError(f"unknown question type {qtype!r}")
+    return scorer(question, response)
+
+
+def _score_single(question: dict[str, Any], response: Any) -> float:
+    if isinstance(response, list | tuple) and len(response) == 1:
+        response = response[0]
+    return 1.0 if isinstance(response, str) and response == question["correct"][0] else 0.0
+
+
+def _score_multiple(question: dict[str, Any], response: Any) -> float:
+    if not isinstance(response, list | tuple | set | frozenset):
+        return 0.0
+    if not all(isinstance(key, str) for key in response):
+        return 0.0
+    return 1.0 if set(response) == set(question["correct"]) else 0.0
+
+
+def _score_short(question: dict[str, Any], response: Any) -> float:
+    if not isinstance(response, str):
+        return 0.0
+    options = {
+        "kana_equivalent": question["kana_equivalent"],
+        "case_sensitive": question["case_sensitive"],
+    }
+    given = normalise_answer(response, **options)
+    accepted = {normalise_answer(answer, **options) for answer in question["accept"]}
+    return 1.0 if given and given in accepted else 0.0
+
+
+def _score_ordering(question: dict[str, Any], response: Any) -> float:
+    if not isinstance(response, list | tuple):
+        return 0.0
+    return 1.0 if list(response) == [item["key"] for item in question["items"]] else 0.0
+
+
+def _score_matching(question: dict[str, Any], response: Any) -> float:
+    if not isinstance(response, dict):
+        return 0.0
+    pairs = question["pairs"]
+    right = sum(1 for pair in pairs if response.get(pair["key"]) == pair["key"])
+    return right / len(pairs)
+
+
+_SCORERS = {
+    "single": _score_single,
+    "multiple": _score_multiple,
+    "short": _score_short,
+    "ordering": _score_ordering,
+    "matching": _score_matching,
+}
 
 
 def _question(doc: YamlFile, node: Node, seen: dict[str, int]) -> dict[str, Any] | None:

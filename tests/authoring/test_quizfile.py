@@ -103,3 +103,12 @@ def test_score_every_question_type() -> None:
     for question in EXPECTED_QUESTIONS:  # a malformed response scores 0, never raises
         assert score_question(question, 42) == 0.0
         assert score_question(question, None) == 0.0
+
+
+@pytest.mark.parametrize("qtype", ["essay", "", None, ["single"], 1])
+def test_score_question_refuses_an_unknown_type(qtype) -> None:
+    """A question of a type the scorer does not know is a programming error, not a wrong
+    answer: it raises, naming the type, whatever the type's value is."""
+    single = dict(EXPECTED_QUESTIONS[0], type=qtype)
+    with pytest.raises(ValueError, match=r"^unknown question type "):
+        score_question(single, "a")
