@@ -211,40 +211,63 @@ def _assemble(student: User, institution: Institution, program, admitted_on: dat
     audit.jlpt = jlpt
     passed = [r for r in records if r.passed]
     for req in requirements:
-        label = label_of(req)
-        if req.kind in ("total", "category"):
-            required = Decimal(req.credits or 0)
-            if req.kind == "total":
-                done = audit.earned
-                doing = audit.in_progress
-            else:
-                done = sum((Decimal(r.credits) for r in passed if r.category == req.category),
-                           Decimal(0))
-                doing = sum((p.credits for p in progress if p.category == req.category),
-                            Decimal(0))
-            audit.lines.append(AuditLine(req, label, _status(done, doing, required), required,
-                                         done, doing, max(required - done - doing, Decimal(0))))
-        elif req.kind == "course":
-            mine = [r for r in records if r.course_id == req.course_id]
-            if any(r.passed for r in mine):
-                status, note = DONE, ""
-            elif mine:
-                status, note = MISSING, "failed"
-            elif any(p.course_id == req.course_id for p in progress):
-                status, note = IN_PROGRESS, ""
-            else:
-                status, note = MISSING, ""
-            audit.lines.append(AuditLine(req, label, status, req.course.code, note=note))
-        elif req.kind == "jlpt":
-            ok = audit.jlpt is not None and (
-                JLPT_LEVELS.index(audit.jlpt) >= JLPT_LEVELS.index(req.jlpt_level))
-            audit.lines.append(AuditLine(req, label, DONE if ok else MISSING, req.jlpt_level,
-                                         audit.jlpt or ""))
+        line = _audit_line(req, label_of(req), audit, records, passed, progress)
+        if line is not None:
+            audit.lines.append(line)
     total = next((line for line in audit.lines if line.requirement.kind == "total"), None)
     if total is not None:
         audit.expected = expected_credits(Decimal(total.required), admitted_on,
                                           today or date.today())
     return audit
+
+
+def _audit_line(req: Requirement, label: str, audit: DegreeAudit, records, passed,
+                progress: list[_Progress]) -> AuditLine | None:
+    """The line of one requirement (None for a kind the audit does not know)."""
+    if req.kind in ("total", "category"):
+        return _credits_line(req, label, audit, passed, progress)
+    if req.kind == "course":
+        return _course_line(req, label, records, progress)
+    if req.kind == "jlpt":
+        return _jlpt_line(req, label, audit.jlpt)
+    return None
+
+
+def _credits_line(req: Requirement, label: str, audit: DegreeAudit, passed,
+                  progress: list[_Progress]) -> AuditLine:
+    """Credits in total, or in one category: done (passed records), in progress and
+    still missing."""
+    required = Decimal(req.credits or 0)
+    if req.kind == "total":
+        done = audit.earned
+        doing = audit.in_progress
+    else:
+        done = sum((Decimal(r.credits) for r in passed if r.category == req.category),
+                   Decimal(0))
+        doing = sum((p.credits for p in progress if p.category == req.category), Decimal(0))
+    return AuditLine(req, label, _status(done, doing, required), required, done, doing,
+                     max(required - done - doing, Decimal(0)))
+
+
+def _course_line(req: Requirement, label: str, records, progress: list[_Progress]
+                 ) -> AuditLine:
+    """A required course: passed is done; only failed records is missing for good
+    ("failed"); enrolled is in progress."""
+    mine = [r for r in records if r.course_id == req.course_id]
+    if any(r.passed for r in mine):
+        status, note = DONE, ""
+    elif mine:
+        status, note = MISSING, "failed"
+    elif any(p.course_id == req.course_id for p in progress):
+        status, note = IN_PROGRESS, ""
+    else:
+        status, note = MISSING, ""
+    return AuditLine(req, label, status, req.course.code, note=note)
+
+
+def _jlpt_line(req: Requirement, label: str, jlpt: str | None) -> AuditLine:
+    ok = jlpt is not None and JLPT_LEVELS.index(jlpt) >= JLPT_LEVELS.index(req.jlpt_level)
+    return AuditLine(req, label, DONE if ok else MISSING, req.jlpt_level, jlpt or "")
 
 
 def expected_credits(total: Decimal, admitted_on: date, today: date) -> Decimal:
@@ -343,14 +366,62 @@ def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
                            User.active.is_(True)).order_by(User.name, User.id)).all()
     if not students:
         return CohortOverview(cohort, [], [])
+    cohort_data = _read_cohort(ids)
+    label_of = _label_cache()
+    rows = [CohortRow(student, _cohort_audits(student, cohort_data, label_of, today),
+                      cohort_data.waiting.get(student.id, 0)) for student in students]
+    institutions = sorted({a.institution.id: a.institution for row in rows
+                           for a in row.audits}.values(), key=lambda i: i.code)
+    return CohortOverview(cohort, rows, institutions)
+
+
+@dataclass
+class _CohortData:
+    """What the overview reads about the whole cohort, keyed by student (and institution,
+    or programme and institution); ``_read_cohort`` reads each in a query or two."""
+
+    memberships: dict[int, list[ProgramStudent]]  # student -> programmes, by admission row
+    records: dict[tuple[int, int], list]  # (student, institution) -> records in force
+    institution_ids: dict[int, set[int]]  # student -> institutions of any of their records
+    enrolled: dict[int, list[tuple]]  # student -> (institution, course, category, credits)
+    waiting: dict[int, int]  # student -> completed courses whose result is not final
+    levels: dict[int, str]  # student -> JLPT level
+    wanted: dict[tuple[int, int], list[Requirement]]  # (programme, institution) -> lines
+    known: dict[int, Institution]  # every institution above, by id
+    grants: dict[int, set[int]]  # programme -> the institutions whose degree it leads to
+
+
+def _read_cohort(ids) -> _CohortData:
+    """Everything the audits of the students ``ids`` (a subquery) need, in the same
+    fixed number of queries whatever the size of the cohort."""
+    memberships = _cohort_memberships(ids)
+    records, institution_ids, finals = _cohort_records(ids)
+    enrolled = _cohort_enrolments(ids)
+    waiting = _cohort_waiting(ids, finals)
+    levels = jlpt_levels(ids)
+    wanted = _cohort_requirements({m.program_id for ms in memberships.values() for m in ms})
+    known = _cohort_institutions(memberships, institution_ids)
+    grants = {m.program_id: {i.id for i in m.program.institutions}
+              for ms in memberships.values() for m in ms}
+    return _CohortData(memberships, records, institution_ids, enrolled, waiting, levels,
+                       wanted, known, grants)
+
+
+def _cohort_memberships(ids) -> dict[int, list[ProgramStudent]]:
     memberships: dict[int, list[ProgramStudent]] = defaultdict(list)
     for m in db.session.scalars(
             select(ProgramStudent).where(ProgramStudent.user_id.in_(ids))
             .options(selectinload(ProgramStudent.program).selectinload(Program.institutions))
             .order_by(ProgramStudent.id)):
         memberships[m.user_id].append(m)
-    # Every record (superseded ones name institutions too, as in student_institutions);
-    # only those in force count.
+    return memberships
+
+
+def _cohort_records(ids):
+    """(records in force by student and institution, the institutions of each student's
+    records, the (student, course) pairs with a record). Every record is read, since
+    superseded ones name institutions too (as in student_institutions); only those in
+    force count."""
     newer = aliased(CreditRecord)
     in_force = ~exists(select(newer.id).where(newer.supersedes_id == CreditRecord.id))
     records: dict[tuple[int, int], list] = defaultdict(list)
@@ -365,6 +436,12 @@ def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
         finals.add((row.user_id, row.course_id))
         if row.in_force:
             records[(row.user_id, row.institution_id)].append(row)
+    return records, institution_ids, finals
+
+
+def _cohort_enrolments(ids) -> dict[int, list[tuple]]:
+    """Student -> (institution, course, category, credits) of each course they are in,
+    once per institution that awards credits for it."""
     enrolled: dict[int, list[tuple]] = defaultdict(list)
     for user_id, course_id, category, institution_id, credits in db.session.execute(
             select(Enrollment.user_id, Course.id, Track.code, CourseCredit.institution_id,
@@ -374,14 +451,22 @@ def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
             .outerjoin(Track, Track.id == Course.track_id)
             .where(Enrollment.user_id.in_(ids), Enrollment.status != "withdrawn")):
         enrolled[user_id].append((institution_id, course_id, category, Decimal(credits)))
+    return enrolled
+
+
+def _cohort_waiting(ids, finals: set[tuple[int, int | None]]) -> dict[int, int]:
+    """Student -> how many of their completed courses have no record yet."""
     waiting: dict[int, int] = defaultdict(int)
     for user_id, course_id in db.session.execute(
             select(CourseResult.user_id, CourseResult.course_id)
             .where(CourseResult.user_id.in_(ids))):
         if (user_id, course_id) not in finals:
             waiting[user_id] += 1
-    levels = jlpt_levels(ids)
-    program_ids = {m.program_id for ms in memberships.values() for m in ms}
+    return waiting
+
+
+def _cohort_requirements(program_ids: set[int]) -> dict[tuple[int, int], list[Requirement]]:
+    """(programme, institution) -> its requirement lines, in the audit's order."""
     wanted: dict[tuple[int, int], list[Requirement]] = defaultdict(list)
     if program_ids:
         for req in db.session.scalars(
@@ -389,11 +474,24 @@ def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
                 .options(selectinload(Requirement.course))
                 .order_by(Requirement.kind != "total", Requirement.kind, Requirement.id)):
             wanted[(req.program_id, req.institution_id)].append(req)
+    return wanted
+
+
+def _cohort_institutions(memberships: dict[int, list[ProgramStudent]],
+                         institution_ids: dict[int, set[int]]) -> dict[int, Institution]:
+    """Id -> institution, for those of the programmes (already loaded with them) and
+    those only named by records (read in one more query, when there are any)."""
     known = {i.id: i for ms in memberships.values() for m in ms for i in m.program.institutions}
     missing = {i for ids_ in institution_ids.values() for i in ids_} - set(known)
     if missing:
         known.update((i.id, i) for i in db.session.scalars(
             select(Institution).where(Institution.id.in_(missing))))
+    return known
+
+
+def _label_cache():
+    """``requirement_label`` remembered by requirement: a cohort's students share their
+    programme's lines, so each label is worked out once."""
     labels: dict[int, str] = {}
 
     def label_of(req: Requirement) -> str:
@@ -401,34 +499,35 @@ def cohort_overview(cohort, *, today: date | None = None) -> CohortOverview:
             labels[req.id] = requirement_label(req)
         return labels[req.id]
 
-    grants = {m.program_id: {i.id for i in m.program.institutions}
-              for ms in memberships.values() for m in ms}  # programme -> its institutions
-    rows = []
-    for student in students:
-        mine = memberships.get(student.id, [])
-        audits = []
-        if mine:
-            ids_here = set(institution_ids.get(student.id, ()))
-            for m in mine:
-                ids_here.update(grants[m.program_id])
-            for institution in sorted((known[i] for i in ids_here), key=lambda i: i.code):
-                # the first programme (by admission row) that leads to this degree
-                membership = next((m for m in mine if institution.id in grants[m.program_id]),
-                                  None)
-                in_force_here = records.get((student.id, institution.id), [])
-                recorded = {r.course_id for r in in_force_here if r.course_id}
-                progress = [_Progress(credits, category, course_id)
-                            for inst_id, course_id, category, credits in enrolled.get(
-                                student.id, ())
-                            if inst_id == institution.id and course_id not in recorded
-                            and credits > 0]
-                program = membership.program if membership else None
-                audits.append(_assemble(
-                    student, institution, program,
-                    membership.admitted_on if membership else None, in_force_here, progress,
-                    levels.get(student.id), wanted.get((program.id, institution.id), [])
-                    if program else [], label_of, today))
-        rows.append(CohortRow(student, audits, waiting.get(student.id, 0)))
-    institutions = sorted({a.institution.id: a.institution for row in rows
-                           for a in row.audits}.values(), key=lambda i: i.code)
-    return CohortOverview(cohort, rows, institutions)
+    return label_of
+
+
+def _cohort_audits(student: User, data: _CohortData, label_of, today: date | None
+                   ) -> list[DegreeAudit]:
+    """The student's audits, one per institution of their programmes or records, by
+    institution code; none for a student without a programme."""
+    mine = data.memberships.get(student.id, [])
+    if not mine:
+        return []
+    ids_here = set(data.institution_ids.get(student.id, ()))
+    for m in mine:
+        ids_here.update(data.grants[m.program_id])
+    return [_cohort_audit(student, institution, mine, data, label_of, today)
+            for institution in sorted((data.known[i] for i in ids_here), key=lambda i: i.code)]
+
+
+def _cohort_audit(student: User, institution: Institution, mine: list[ProgramStudent],
+                  data: _CohortData, label_of, today: date | None) -> DegreeAudit:
+    """One audit from the cohort's data, with the same figures as ``degree_audit``."""
+    # the first programme (by admission row) that leads to this degree
+    membership = next((m for m in mine if institution.id in data.grants[m.program_id]), None)
+    in_force_here = data.records.get((student.id, institution.id), [])
+    recorded = {r.course_id for r in in_force_here if r.course_id}
+    progress = [_Progress(credits, category, course_id)
+                for inst_id, course_id, category, credits in data.enrolled.get(student.id, ())
+                if inst_id == institution.id and course_id not in recorded and credits > 0]
+    program = membership.program if membership else None
+    return _assemble(
+        student, institution, program, membership.admitted_on if membership else None,
+        in_force_here, progress, data.levels.get(student.id),
+        data.wanted.get((program.id, institution.id), []) if program else [], label_of, today)
