@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.catalog.models import Institution
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.problems import Problems
 from lms.extensions import db
 from lms.records import auditlog
 from lms.records.models import CreditRecord, GradeBand, GradeScale
@@ -237,6 +238,12 @@ def _num(value: Decimal) -> str:
 
 
 def _band_problems(bands: list[BandFields]) -> list[str]:
+    """Every reason ``bands`` cannot make a scale, in a fixed order: the values first
+    (count, scores, grades, points), then the order of passing and failing bands."""
+    return _band_value_problems(bands) + _band_order_problems(bands)
+
+
+def _band_value_problems(bands: list[BandFields]) -> list[str]:
     problems = []
     if len(bands) < 2:
         problems.append(_("A scale needs at least two bands."))
@@ -252,9 +259,15 @@ def _band_problems(bands: list[BandFields]) -> list[str]:
         problems.append(_("Each band needs its own grade of 1 to 10 characters."))
     if any(b.points < 0 or b.points > 10 for b in bands):
         problems.append(_("Grade points must be from 0 to 10."))
-    ordered = sorted(bands, key=lambda b: b.min_score)
+    return problems
+
+
+def _band_order_problems(bands: list[BandFields]) -> list[str]:
+    """From the lowest band up, once a band passes every higher one must too; and one
+    band at least must pass."""
+    problems = []
     passing_seen = False
-    for band in ordered:
+    for band in sorted(bands, key=lambda b: b.min_score):
         if passing_seen and not band.passing:
             problems.append(_("A failing band cannot be above a passing one."))
             break
@@ -269,72 +282,114 @@ def save_scale(fields: ScaleFields, actor, scale: GradeScale | None = None) -> G
     """Create a scale, or edit one. A scale that graded a record keeps its bands (add a new
     dated scale instead); its name, basis and end date may still change. Date ranges of
     scales for the same institution (or country) may not overlap."""
-    problems = []
     code = (fields.code or "").strip()
-    if scale is None:
-        if not _CODE_RE.match(code):
-            problems.append(("code", _("Use 1-40 letters, digits, '.', '_' or '-'.")))
-        elif db.session.scalar(select(GradeScale.id).where(GradeScale.code == code)):
-            raise Conflict(_("A grade scale with the code %(code)s already exists.", code=code))
     country = (fields.country or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        problems.append(("country", _("Give the two-letter country code, e.g. JP or UZ.")))
-    institution = None
-    if fields.institution:
-        institution = db.session.scalar(select(Institution).where(
-            Institution.code == fields.institution))
-        if institution is None:
-            problems.append(("institution", _("There is no institution with the code "
-                                              "%(code)s.", code=fields.institution)))
-        elif institution.country != country:
-            problems.append(("institution", _("%(code)s is in %(country)s, not %(other)s.",
-                                              code=institution.code,
-                                              country=institution.country, other=country)))
     name = {k: v.strip() for k, v in (fields.name or {}).items() if v and v.strip()}
-    if not name.get("en"):
-        problems.append(("name", _("An English name is required.")))
-    if fields.valid_from is None:
-        problems.append(("valid_from", _("Give the first day the scale is in force.")))
-    elif fields.valid_until and fields.valid_until < fields.valid_from:
-        problems.append(("valid_until", _("The last day cannot be before the first.")))
-    in_use = scale is not None and scale_in_use(scale)
-    if fields.bands is not None:
-        if in_use and _band_signature(fields.bands) != _band_signature(_as_fields(scale)):
-            problems.append(("bands", _(
-                "Records were graded with this scale, so its bands cannot change. Set its "
-                "last day and add a new scale from the next day instead.")))
-        else:
-            problems.extend(("bands", m) for m in _band_problems(fields.bands))
-    if not problems and fields.valid_from:
-        clash = _overlapping(country, institution, fields.valid_from, fields.valid_until, scale)
-        if clash:
-            problems.append(("valid_from", _(
-                "The dates overlap the scale %(code)s (%(start)s to %(end)s). Set its last "
-                "day first, or choose other dates.", code=clash.code,
-                start=clash.valid_from.isoformat(),
-                end=clash.valid_until.isoformat() if clash.valid_until else "…")))
-    if problems:
-        raise ValidationError(_("The grade scale was not saved: %(count)d problem(s).",
-                                count=len(problems)),
-                              details=[{"field": f, "message": m} for f, m in problems])
+    problems = Problems("field")
+    institution, in_use = _check_scale(fields, scale, code, country, name, problems)
+    problems.raise_if_any(_("The grade scale was not saved: %(count)d problem(s).",
+                            count=len(problems)))
     created = scale is None
     scale = scale or GradeScale(code=code, created_by_id=getattr(actor, "id", None))
     scale.country, scale.institution = country, institution
     scale.name, scale.basis = name, {k: v for k, v in (fields.basis or {}).items() if v}
     scale.valid_from, scale.valid_until = fields.valid_from, fields.valid_until
-    if fields.bands is not None and not in_use:
-        scale.bands = [GradeBand(min_score=b.min_score, grade=b.grade, points=b.points,
-                                 passing=b.passing, labels=b.labels) for b in fields.bands]
-    elif fields.bands is not None:  # in use: only the wording of the labels may change
-        labels = {b.grade: b.labels for b in fields.bands}
-        for band in scale.bands:
-            band.labels = labels.get(band.grade, band.labels)
+    if fields.bands is not None:
+        _apply_bands(scale, fields.bands, in_use)
     db.session.add(scale)
     db.session.flush()
     auditlog.append(actor, "scale.create" if created else "scale.update", "grade_scale",
                     scale.id, _scale_data(scale))
     db.session.commit()
     return scale
+
+
+def _check_scale(fields: ScaleFields, scale: GradeScale | None, code: str, country: str,
+                 name: dict, problems: Problems) -> tuple[Institution | None, bool]:
+    """Add every problem of the scale to save, field by field; the dates are checked
+    against the other scales only when nothing else is wrong. Returns the institution it
+    is only for (or None) and whether the scale being edited has graded a record."""
+    if scale is None:
+        _check_new_code(code, problems)
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        problems.add("country", _("Give the two-letter country code, e.g. JP or UZ."))
+    institution = _scale_institution(fields.institution, country, problems)
+    if not name.get("en"):
+        problems.add("name", _("An English name is required."))
+    _check_dates(fields.valid_from, fields.valid_until, problems)
+    in_use = scale is not None and scale_in_use(scale)
+    if fields.bands is not None:
+        _check_bands(fields.bands, scale, in_use, problems)
+    if not problems and fields.valid_from:
+        _check_overlap(country, institution, fields, scale, problems)
+    return institution, in_use
+
+
+def _check_new_code(code: str, problems: Problems) -> None:
+    """A new scale's code: its form is a problem; a code already taken raises Conflict
+    at once."""
+    if not _CODE_RE.match(code):
+        problems.add("code", _("Use 1-40 letters, digits, '.', '_' or '-'."))
+    elif db.session.scalar(select(GradeScale.id).where(GradeScale.code == code)):
+        raise Conflict(_("A grade scale with the code %(code)s already exists.", code=code))
+
+
+def _scale_institution(code: str | None, country: str, problems: Problems
+                       ) -> Institution | None:
+    """The institution the scale is only for (None: every one of the country); it must
+    exist and be in the scale's country."""
+    if not code:
+        return None
+    institution = db.session.scalar(select(Institution).where(Institution.code == code))
+    if institution is None:
+        problems.add("institution", _("There is no institution with the code %(code)s.",
+                                      code=code))
+    elif institution.country != country:
+        problems.add("institution", _("%(code)s is in %(country)s, not %(other)s.",
+                                      code=institution.code, country=institution.country,
+                                      other=country))
+    return institution
+
+
+def _check_dates(valid_from: date | None, valid_until: date | None, problems: Problems
+                 ) -> None:
+    if valid_from is None:
+        problems.add("valid_from", _("Give the first day the scale is in force."))
+    elif valid_until and valid_until < valid_from:
+        problems.add("valid_until", _("The last day cannot be before the first."))
+
+
+def _check_bands(bands: list[BandFields], scale: GradeScale | None, in_use: bool,
+                 problems: Problems) -> None:
+    """New bands must make a scale; those of a scale in use may only reword labels."""
+    if in_use and _band_signature(bands) != _band_signature(_as_fields(scale)):
+        problems.add("bands", _(
+            "Records were graded with this scale, so its bands cannot change. Set its "
+            "last day and add a new scale from the next day instead."))
+    else:
+        problems.extend("bands", _band_problems(bands))
+
+
+def _check_overlap(country: str, institution: Institution | None, fields: ScaleFields,
+                   scale: GradeScale | None, problems: Problems) -> None:
+    clash = _overlapping(country, institution, fields.valid_from, fields.valid_until, scale)
+    if clash:
+        problems.add("valid_from", _(
+            "The dates overlap the scale %(code)s (%(start)s to %(end)s). Set its last "
+            "day first, or choose other dates.", code=clash.code,
+            start=clash.valid_from.isoformat(),
+            end=clash.valid_until.isoformat() if clash.valid_until else "…"))
+
+
+def _apply_bands(scale: GradeScale, bands: list[BandFields], in_use: bool) -> None:
+    """Replace the scale's bands; in use, only the wording of their labels changes."""
+    if not in_use:
+        scale.bands = [GradeBand(min_score=b.min_score, grade=b.grade, points=b.points,
+                                 passing=b.passing, labels=b.labels) for b in bands]
+    else:
+        labels = {b.grade: b.labels for b in bands}
+        for band in scale.bands:
+            band.labels = labels.get(band.grade, band.labels)
 
 
 def _as_fields(scale: GradeScale) -> list[BandFields]:
