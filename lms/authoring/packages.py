@@ -16,7 +16,8 @@ from pathlib import Path
 from flask_babel import gettext as _
 from yaml.nodes import Node
 
-from lms.authoring.kinds import COMMON_ITEM_FIELDS, KIND_FIELDS, NATIVE_KINDS, read_kind
+from lms.authoring import kinds
+from lms.authoring.kinds import COMMON_ITEM_FIELDS, read_kind
 from lms.authoring.parsed import ParsedItem, ParsedModule
 from lms.authoring.quizfile import normalise_answer, score_question
 from lms.authoring.yamlcheck import YamlFile, line_of
@@ -189,11 +190,11 @@ def _item(doc: YamlFile, node: Node, seen: dict[str, int]) -> ParsedItem | None:
     weight = doc.number(fields.get("weight"), "weight", 1, lo=0)
     settings = doc.fields(fields.get("settings"), "settings")
     if kind is None:
-        every_field = {name for names in KIND_FIELDS.values() for name in names}
+        every_field = {name for k in kinds.KINDS for name in k.fields}
         fields.reject_unknown([*COMMON_ITEM_FIELDS, *sorted(every_field)])
         return None
     parts = read_kind(doc, kind, fields, settings)
-    fields.reject_unknown(COMMON_ITEM_FIELDS + KIND_FIELDS[kind])
+    fields.reject_unknown(COMMON_ITEM_FIELDS + kinds.get(kind).fields)
     if key is None or title is None or required is None or weight is None:
         return None
     return ParsedItem(
@@ -220,8 +221,8 @@ def _kind(doc: YamlFile, node: Node | None) -> str | None:
             ),
         )
         return None
-    if value is not None and value not in NATIVE_KINDS:
-        doc.problem(node, _("'kind' must be one of %(kinds)s", kinds=", ".join(NATIVE_KINDS)))
+    if value is not None and value not in kinds.native():
+        doc.problem(node, _("'kind' must be one of %(kinds)s", kinds=", ".join(kinds.native())))
         return None
     return value
 

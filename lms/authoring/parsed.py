@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ITEM_KINDS = ("page", "video", "asset", "quiz", "assignment", "html5", "scorm")
 LANGUAGES = ("en", "ja", "uz", "ru")
 
 
 @dataclass
 class ParsedItem:
     key: str  # stable key: progress follows it across versions
-    kind: str  # one of ITEM_KINDS
+    kind: str  # a name of lms.authoring.kinds.KINDS
     title: dict[str, str]  # language code -> text; "en" always present
     required: bool = True
     weight: float = 1.0

@@ -36,6 +36,23 @@ DEFAULT_TRUSTED = (SERVER_MARKED, INSTRUCTOR_GRADED)
 SELECTABLE = (SERVER_MARKED, INSTRUCTOR_GRADED, CONTENT_REPORTED, RECOGNISED)
 
 
+# Channels: who is speaking when an event is recorded, and the provenance it gets.
+LEARNER = "learner"  # the learner's own client: events API, heartbeats, "done" buttons
+SERVER = "server"  # the platform's own marking or bookkeeping of a real action
+INSTRUCTOR = "instructor"  # a grade given by a person who teaches the course
+LAUNCH = "launch"  # content, through a launch bound to this learner, item and attempt
+PROVENANCE_OF = {LEARNER: LEARNER_REPORTED, SERVER: SERVER_MARKED,
+                 INSTRUCTOR: INSTRUCTOR_GRADED, LAUNCH: CONTENT_REPORTED}
+
+# What an event can assert.
+PROGRESS = "progress"  # seen, progressed, time spent, resume state, attempted
+COMPLETION = "completion"
+SCORE = "score"
+SUCCESS = "success"
+ALL = frozenset({PROGRESS, COMPLETION, SCORE, SUCCESS})
+VIEWED = frozenset({PROGRESS, COMPLETION})
+
+
 def label(provenance: str | None) -> str:
     return str(LABELS[provenance]) if provenance in LABELS else _("no score reported")
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, null, or_, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from lms.authoring import kinds
 from lms.authoring.models import Item, ItemSetting, Module, ModuleVersion
 from lms.authoring.services import effective_settings, item_overrides
 from lms.catalog.models import Course, Enrollment, course_instructors
@@ -42,7 +43,7 @@ VERBS = {name: ADL + name for name in (
     "experienced", "attempted", "progressed", "completed", "passed", "failed", "scored",
     "answered", "interacted", "launched", "initialized", "suspended", "resumed", "terminated",
 )}
-SCORED_KINDS = ("quiz", "assignment", "html5", "scorm")
+SCORED_KINDS = kinds.scored()  # the kinds whose outcome can be a score
 _VERB_NAMES = {iri: name for name, iri in VERBS.items()}
 _DURATION_RE = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
@@ -528,35 +529,12 @@ _STATE_COLUMNS = [ItemProgress.__table__.c[name] for name in (
 
 def _derive(kind: str, settings: dict, iri: str, result: dict | None,
             assessment: bool = False):
-    """(completed, passed, score 0-100) that this event asserts; None = says nothing.
-
-    No score is invented: an assessment (``trust.is_assessment``) is complete only with
-    a score that passes (or any score where there is no pass mark); a pass or a
-    completion it reports without a score completes nothing."""
-    result = result or {}
-    score = None
-    if "score" in result:
-        score = round(result["score"]["scaled"] * 100, 2)
-    passed = result.get("success")
-    if iri == VERBS["passed"]:
-        passed = True
-    elif iri == VERBS["failed"]:
-        passed = False
-    pass_score = settings.get("pass_score")
-    if score is not None and pass_score is not None and kind in SCORED_KINDS:
-        passed = score >= float(pass_score)
-    if assessment:
-        if score is None:
-            return False, (False if passed is False else None), None
-        return (bool(passed) if passed is not None else True), passed, score
-    if kind in SCORED_KINDS and (score is not None or passed is not None):
-        # A scored item is complete when passed (or when it has no pass mark at all).
-        completed = bool(passed) if passed is not None else score is not None
-    else:
-        completed = iri in (VERBS["completed"], VERBS["passed"]) or result.get("completion") is True
-    if result.get("completion") is True and kind in ("scorm", "html5") and passed is None:
-        completed = True
-    return completed, passed, score
+    """(completed, passed, score 0-100) that this event asserts, by its item kind's rule
+    (``ItemKind.outcome``: no score is invented for an assessment); None = says nothing."""
+    found = kinds.get(kind)
+    if found is None:
+        return False, None, None
+    return found.outcome(iri, result, settings)
 
 
 def _progress_state(user_id: int, module_id: int, key: str) -> ProgressState | None:

@@ -9,6 +9,7 @@ from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
+from lms.authoring import kinds
 from lms.core.markdown import render_markdown
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
@@ -84,6 +85,18 @@ def _translations():
     return translations
 
 
+def item_kind_label(kind: str) -> str:
+    found = kinds.get(kind)
+    return str(found.label) if found is not None else kind
+
+
+def item_template(kind: str) -> str:
+    found = kinds.get(kind)
+    if found is None:
+        raise LookupError(f"no item kind {kind!r} in lms.authoring.kinds.KINDS")
+    return found.template_name
+
+
 def register(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
@@ -96,6 +109,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(item_file_url=item_file_url, item_markdown=item_markdown,
                                  item_language=item_language, video_type=video_type,
                                  unread_notifications=unread_notifications,
+                                 item_kind_label=item_kind_label, item_template=item_template,
                                  provenance_label=trust.label,
                                  trusted_choices=trust.SELECTABLE,
                                  trusted_defaults=trust.DEFAULT_TRUSTED,

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select
 
 from lms.auth.models import User
+from lms.authoring import kinds
 from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog.models import Course, course_instructors
 from lms.core.db import utcnow
@@ -33,15 +34,6 @@ from lms.learning.progress import VERBS
 
 XAPI_VERSION = "1.0.3"
 ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
-ACTIVITY_TYPES = {
-    "page": ADL_ACTIVITY + "lesson",
-    "video": ADL_ACTIVITY + "media",
-    "asset": ADL_ACTIVITY + "file",
-    "quiz": ADL_ACTIVITY + "assessment",
-    "assignment": ADL_ACTIVITY + "performance",
-    "html5": ADL_ACTIVITY + "interaction",
-    "scorm": ADL_ACTIVITY + "lesson",  # a SCO, as ADL's SCORM profile types it
-}
 MODULE_TYPE = ADL_ACTIVITY + "module"
 COURSE_TYPE = ADL_ACTIVITY + "course"
 MAX_LIMIT = 500
@@ -66,6 +58,12 @@ def platform_url(*, required: bool = False) -> str:
         raise ValidationError(_("Set PLATFORM_URL (for example https://lms.jdu.uz) so that "
                                 "xAPI statements carry stable activity IRIs."))
     return request.url_root.rstrip("/")
+
+
+def activity_type(kind: str) -> str:
+    """The xAPI activity type of an item kind (its module in lms/authoring/kinds/)."""
+    found = kinds.get(kind)
+    return found.activity_type if found is not None else ADL_ACTIVITY + "lesson"
 
 
 def _segment(value: str) -> str:
@@ -151,7 +149,7 @@ def render_statement(base: str, event: LearningEvent, user: User, item: Item,
             "id": item_iri(base, course.code, module.key, event.item_key),
             "definition": {
                 "name": _language_map(item.title, event.item_key),
-                "type": ACTIVITY_TYPES.get(item.kind, ADL_ACTIVITY + "lesson"),
+                "type": activity_type(item.kind),
             },
         },
         "context": {

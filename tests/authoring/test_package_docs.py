@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lms.authoring.kinds import NATIVE_KINDS
+from lms.authoring import kinds
 from lms.authoring.packages import parse_course, parse_native
 from lms.authoring.quizfile import QUESTION_TYPES
 from tests.authoring.samples import write
@@ -26,7 +26,7 @@ def test_documented_example_package_parses(tmp_path: Path) -> None:
         for name in ("media/loop.mp4", "media/poster.jpg", "downloads/loop-sprites.blend")
     }
     parsed = parse_native(write(tmp_path, {**dict(shown), **binaries}))
-    assert sorted(item.kind for item in parsed.items) == sorted(NATIVE_KINDS)
+    assert sorted(item.kind for item in parsed.items) == sorted(kinds.native())
     [quiz] = [item for item in parsed.items if item.kind == "quiz"]
     assert [q["type"] for q in quiz.content["questions"]] == list(QUESTION_TYPES)
 

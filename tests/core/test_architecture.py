@@ -215,7 +215,7 @@ def undeclared_scopes(classes) -> list[str]:
             bad.append(f"{cls.__name__}: __cache_scope__ = {scope!r}")
         elif scope == stamps.OWNER:
             owner = getattr(cls, "__cache_owner__", "user_id")
-            if owner not in getattr(cls, "__table__").columns:
+            if owner not in cls.__table__.columns:
                 bad.append(f"{cls.__name__}: owner column {owner!r} is missing")
         elif scope == stamps.CUSTOM and not callable(getattr(cls, "page_cache_scopes", None)):
             bad.append(f"{cls.__name__}: custom scope without page_cache_scopes()")
