@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from lms.auth.models import User
 from lms.catalog.models import Institution
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.problems import Problems
 from lms.core.storage import media_path, scratch_file
 from lms.extensions import db
 from lms.records import auditlog
@@ -83,48 +84,85 @@ def add_transfer(student: User, institution: Institution, fields: TransferFields
     with evidence: a note, a file, or both. At Japanese institutions the total of such
     credits is capped (60; RECORDS_TRANSFER_CAPS). They count towards credits, not the
     GPA (they carry no grade points)."""
-    problems = []
     if student.role != "student":
         raise ValidationError(_("%(email)s is not a student.", email=student.email))
+    problems = Problems("field")
+    parsed = _parse_transfer(fields, problems)
+    problems.raise_if_any(_("The credits were not recorded: %(count)d problem(s).",
+                            count=len(problems)))
+    check_cap(student, institution, parsed.credits)
+    record = _transfer_record(student, institution, fields, parsed, actor)
+    _save_with_evidence(record, fields, parsed.suffix, actor)
+    return record
+
+
+@dataclass
+class _ParsedTransfer:
+    title: dict
+    credits: Decimal
+    note: str | None
+    suffix: str  # of the evidence file's name, lower-case
+
+
+def _parse_transfer(fields: TransferFields, problems: Problems) -> _ParsedTransfer:
+    """The transfer's values, cleaned; every problem is added, in the form's order."""
     if fields.source not in ("transfer", "recognition"):
-        problems.append(("source", _("Choose transfer or recognition.")))
+        problems.add("source", _("Choose transfer or recognition."))
     title = {k: v.strip() for k, v in (fields.title or {}).items() if v and v.strip()}
     if not title:
-        problems.append(("title", _("Give the course or learning's title.")))
+        problems.add("title", _("Give the course or learning's title."))
+    credits = _transfer_credits(fields.credits, problems)
+    if not (fields.origin or "").strip():
+        problems.add("origin", _("Say where the credits were earned."))
+    if not TERM_RE.match(fields.term or ""):
+        problems.add("term", _("Write the term like 2026-autumn or 2026-spring."))
+    note = (fields.evidence_note or "").strip() or None
+    suffix = Path(fields.evidence_name or "").suffix.lower()
+    _check_evidence(fields.evidence_file, note, suffix, problems)
+    return _ParsedTransfer(title, credits, note, suffix)
+
+
+def _transfer_credits(value, problems: Problems) -> Decimal:
+    """``value`` as credits (above 0, at most 60); 0 and a problem when it is not."""
     try:
-        credits = Decimal(str(fields.credits))
+        credits = Decimal(str(value))
         if credits <= 0 or credits > 60:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        credits = Decimal(0)
-        problems.append(("credits", _("Credits must be above 0 and at most 60.")))
-    if not (fields.origin or "").strip():
-        problems.append(("origin", _("Say where the credits were earned.")))
-    if not TERM_RE.match(fields.term or ""):
-        problems.append(("term", _("Write the term like 2026-autumn or 2026-spring.")))
-    note = (fields.evidence_note or "").strip() or None
-    if not note and not fields.evidence_file:
-        problems.append(("evidence", _("Evidence is required: attach the certificate or "
-                                       "transcript, or describe the evidence seen.")))
-    suffix = Path(fields.evidence_name or "").suffix.lower()
-    if fields.evidence_file is not None:
+        problems.add("credits", _("Credits must be above 0 and at most 60."))
+        return Decimal(0)
+    return credits
+
+
+def _check_evidence(data: bytes | None, note: str | None, suffix: str,
+                    problems: Problems) -> None:
+    """A note or a file is required; a file must be a document of at most 10 MB."""
+    if not note and not data:
+        problems.add("evidence", _("Evidence is required: attach the certificate or "
+                                   "transcript, or describe the evidence seen."))
+    if data is not None:
         if suffix not in EVIDENCE_TYPES:
-            problems.append(("evidence", _("Evidence files must be PDF, PNG or JPEG.")))
-        elif len(fields.evidence_file) > MAX_EVIDENCE_BYTES:
-            problems.append(("evidence", _("Evidence files must be at most 10 MB.")))
-    if problems:
-        raise ValidationError(_("The credits were not recorded: %(count)d problem(s).",
-                                count=len(problems)),
-                              details=[{"field": f, "message": m} for f, m in problems])
-    check_cap(student, institution, credits)
-    record = CreditRecord(
+            problems.add("evidence", _("Evidence files must be PDF, PNG or JPEG."))
+        elif len(data) > MAX_EVIDENCE_BYTES:
+            problems.add("evidence", _("Evidence files must be at most 10 MB."))
+
+
+def _transfer_record(student: User, institution: Institution, fields: TransferFields,
+                     parsed: _ParsedTransfer, actor) -> CreditRecord:
+    return CreditRecord(
         user_id=student.id, institution_id=institution.id, source=fields.source,
-        course_code=(fields.course_code or "").strip() or None, title=title,
-        category=(fields.category or "").strip() or None, credits=credits,
+        course_code=(fields.course_code or "").strip() or None, title=parsed.title,
+        category=(fields.category or "").strip() or None, credits=parsed.credits,
         grade=TRANSFER_GRADE, grade_labels=dict(TRANSFER_LABELS), grade_points=None,
         passed=True, counts_in_gpa=False, term=fields.term, awarded_on=fields.awarded_on,
         origin=fields.origin.strip(), external_grade=(fields.external_grade or "").strip()
-        or None, evidence_note=note, created_by_id=getattr(actor, "id", None))
+        or None, evidence_note=parsed.note, created_by_id=getattr(actor, "id", None))
+
+
+def _save_with_evidence(record: CreditRecord, fields: TransferFields, suffix: str,
+                        actor) -> None:
+    """Store the evidence file (if any), then add the record and its audit entry in one
+    commit; when that fails, the stored file is removed again."""
     stored = None
     if fields.evidence_file is not None:
         stored = _store_evidence(fields.evidence_file, suffix)
@@ -141,7 +179,6 @@ def add_transfer(student: User, institution: Institution, fields: TransferFields
         if stored:
             media_path(stored[0]).unlink(missing_ok=True)
         raise
-    return record
 
 
 def _store_evidence(data: bytes, suffix: str) -> tuple[str, str]:
@@ -187,12 +224,40 @@ def correct_record(record: CreditRecord, actor, *, reason: str, changes: RecordC
     if not reason:
         raise ValidationError(_("Say why the record is corrected; the reason is kept in its "
                                 "history."))
+    _check_newest(record)
+    values = _corrected_values(record, changes)
+    if all(values[k] == getattr(record, k) for k in values):
+        raise ValidationError(_("Nothing differs from the record; change something or "
+                                "cancel."))
+    if record.source != "course" and values["credits"] > record.credits:
+        check_cap(db.session.get(User, record.user_id), record.institution,
+                  values["credits"] - record.credits)
+    values.update(revision=record.revision + 1, supersedes_id=record.id, reason=reason,
+                  created_by_id=getattr(actor, "id", None))
+    replacement = CreditRecord(**values)
+    db.session.add(replacement)
+    db.session.flush()
+    auditlog.append(actor, "record.correct", "credit_record", replacement.id,
+                    record_data(replacement))
+    commit_or_conflict(_("Someone corrected this record at the same moment; reload the "
+                         "page and check the newest version."))
+    return replacement
+
+
+def _check_newest(record: CreditRecord) -> None:
+    """Only the newest version of a record is corrected: Conflict names who superseded it."""
     newer = replacement_of(record)
     if newer is not None:
         raise Conflict(_("This record was already corrected (by %(who)s on %(date)s); "
                          "correct the newest one.",
                          who=newer.created_by.email if newer.created_by else _("someone"),
                          date=newer.created_at.date().isoformat()))
+
+
+def _corrected_values(record: CreditRecord, changes: RecordChanges) -> dict:
+    """The record's columns with ``changes`` applied; raises ValidationError for credits
+    out of range or a term that is not one. An external grade changes only outside
+    courses."""
     values = {c.key: getattr(record, c.key) for c in CreditRecord.__table__.columns
               if c.key not in ("id", "created_at")}
     if changes.credits is not None:
@@ -210,19 +275,4 @@ def correct_record(record: CreditRecord, actor, *, reason: str, changes: RecordC
         values["awarded_on"] = changes.awarded_on
     if changes.external_grade is not None and record.source != "course":
         values["external_grade"] = changes.external_grade.strip() or None
-    if all(values[k] == getattr(record, k) for k in values):
-        raise ValidationError(_("Nothing differs from the record; change something or "
-                                "cancel."))
-    if record.source != "course" and values["credits"] > record.credits:
-        check_cap(db.session.get(User, record.user_id), record.institution,
-                  values["credits"] - record.credits)
-    values.update(revision=record.revision + 1, supersedes_id=record.id, reason=reason,
-                  created_by_id=getattr(actor, "id", None))
-    replacement = CreditRecord(**values)
-    db.session.add(replacement)
-    db.session.flush()
-    auditlog.append(actor, "record.correct", "credit_record", replacement.id,
-                    record_data(replacement))
-    commit_or_conflict(_("Someone corrected this record at the same moment; reload the "
-                         "page and check the newest version."))
-    return replacement
+    return values
