@@ -11,16 +11,10 @@ from lms.authoring import bp, services
 from lms.authoring.forms import ItemSettingsForm, MoveForm, RollbackForm, UploadForm
 from lms.authoring.models import Module, ModuleVersion
 from lms.catalog import services as catalog
+from lms.catalog.loaders import managed_course
 from lms.catalog.models import Course
 from lms.core.errors import LmsError, PackageError
 from lms.extensions import db
-
-
-def _managed_course(code: str) -> Course:
-    course = catalog.course_by_code(code)
-    if not catalog.can_manage(current_user, course):
-        abort(404)  # not 403: do not confirm the course exists to outsiders
-    return course
 
 
 def _module(course: Course, module_id: int) -> Module:
@@ -45,7 +39,7 @@ def index():
 @bp.get("/<code>")
 @login_required
 def course(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     return render_template("authoring/course.html", course=course, upload=UploadForm(),
                            move=MoveForm())
 
@@ -53,7 +47,7 @@ def course(code: str):
 @bp.post("/<code>/upload")
 @login_required
 def upload(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     form = UploadForm()
     if not form.validate_on_submit():
         for error in form.package.errors or [_("The form has expired; try again.")]:
@@ -81,7 +75,7 @@ def upload(code: str):
 @bp.post("/<code>/modules/<int:module_id>/move")
 @login_required
 def move(code: str, module_id: int):
-    course = _managed_course(code)
+    course = managed_course(code)
     module = _module(course, module_id)
     form = MoveForm()
     if form.validate_on_submit() and form.direction.data in ("up", "down"):
@@ -92,7 +86,7 @@ def move(code: str, module_id: int):
 @bp.get("/<code>/modules/<int:module_id>")
 @login_required
 def module(code: str, module_id: int):
-    course = _managed_course(code)
+    course = managed_course(code)
     module = _module(course, module_id)
     overrides = services.item_overrides(module)
     items = module.current_version.items if module.current_version else []
@@ -105,7 +99,7 @@ def module(code: str, module_id: int):
 @bp.post("/<code>/modules/<int:module_id>/rollback/<int:version_id>")
 @login_required
 def rollback(code: str, module_id: int, version_id: int):
-    course = _managed_course(code)
+    course = managed_course(code)
     module = _module(course, module_id)
     version = db.session.get(ModuleVersion, version_id)
     if version is None or version.module_id != module.id:
@@ -124,7 +118,7 @@ def rollback(code: str, module_id: int, version_id: int):
 @bp.post("/<code>/modules/<int:module_id>/items/<key>")
 @login_required
 def item_settings(code: str, module_id: int, key: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     module = _module(course, module_id)
     if module.current_version is None or key not in {i.key for i in module.current_version.items}:
         abort(404)
@@ -149,7 +143,7 @@ def item_settings(code: str, module_id: int, key: str):
 @bp.get("/<code>/preview")
 @login_required
 def preview(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     return redirect(url_for("learning.course", code=course.code, preview=1))
 
 

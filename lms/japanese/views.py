@@ -14,6 +14,7 @@ from lms.catalog.models import Course
 from lms.content.services import content_disposition
 from lms.core.access import admin_required, role_required
 from lms.core.errors import LmsError
+from lms.core.feedback import flash_problems
 from lms.extensions import db
 from lms.japanese import bp, decks, services
 from lms.japanese.forms import (
@@ -48,14 +49,6 @@ def _dashboard_stats():
     return decks.dashboard_stats(current_user)
 
 
-def _problems(exc: LmsError) -> None:
-    flash(exc.message, "error")
-    for detail in exc.details if isinstance(exc.details, list) else []:
-        if isinstance(detail, dict) and detail.get("message"):
-            where = detail.get("line") or detail.get("field") or ""
-            flash(f"{where}: {detail['message']}" if where else detail["message"], "error")
-
-
 # --- settings and track ------------------------------------------------------------------
 
 
@@ -74,7 +67,7 @@ def index():
                                    furigana_mode=form.furigana.data,
                                    new_cards_per_day=form.new_cards_per_day.data)
         except LmsError as exc:
-            _problems(exc)
+            flash_problems(exc)
         else:
             flash(_("Your Japanese settings were saved."), "success")
             return redirect(url_for("japanese.index"))
@@ -107,7 +100,7 @@ def certifications():
         try:
             services.submit_certification(current_user, fields, upload.stream, upload.filename)
         except LmsError as exc:
-            _problems(exc)
+            flash_problems(exc)
         else:
             flash(_("Your JLPT result was saved. An administrator will verify it against the "
                     "score report."), "success")
@@ -344,7 +337,7 @@ def overrides():
             services.save_override(form.surface.data, form.reading.data, current_user,
                                    form.note.data)
         except LmsError as exc:
-            _problems(exc)
+            flash_problems(exc)
         else:
             flash(_("Saved: %(surface)s now reads %(reading)s everywhere.",
                     surface=form.surface.data, reading=form.reading.data), "success")

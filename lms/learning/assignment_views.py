@@ -14,11 +14,13 @@ from lms.authoring.models import Item
 from lms.catalog import services as catalog
 from lms.content.services import content_disposition, describe_file
 from lms.core.errors import LmsError, NotFound, ValidationError
+from lms.core.feedback import flash_problems
 from lms.core.markdown import render_markdown
 from lms.extensions import db
-from lms.learning import assignments, bp, services
+from lms.learning import assignments, bp
 from lms.learning import notify as notifications
 from lms.learning.forms import GradeForm, MarkReadForm, SubmissionForm, read_rubric_points
+from lms.learning.loaders import viewable_item
 from lms.learning.models import Notification, Submission, SubmissionFile
 from lms.learning.notify import format_deadline
 
@@ -67,18 +69,6 @@ def _assignment_helpers():
 # --- loading with access checks ------------------------------------------------------------
 
 
-def _assignment_item(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None or item.kind != "assignment":
-        abort(404)
-    if not catalog.can_view(current_user, item.version.module.course):
-        abort(404)
-    current = services.current_item(item)
-    if current is None:
-        abort(404)
-    return current
-
-
 def _visible_submission(submission_id: int) -> Submission:
     submission = db.session.get(Submission, submission_id)
     if submission is None or not assignments.can_see_submission(current_user, submission):
@@ -102,7 +92,7 @@ def _managed_submission(submission_id: int) -> Submission:
 @bp.post("/items/<int:item_id>/submissions")
 @login_required
 def submit_assignment(item_id: int):
-    item = _assignment_item(item_id)
+    item = viewable_item(item_id, "assignment", current=True)
     back = url_for("learning.item", item_id=item.id) + "#hand-in"
     form = SubmissionForm()
     if not form.validate_on_submit():
@@ -114,9 +104,7 @@ def submit_assignment(item_id: int):
         submission = assignments.submit(current_user, item, request.files.getlist("files"),
                                         comment=form.comment.data)
     except ValidationError as exc:
-        flash(exc.message, "error")
-        for detail in exc.details or []:
-            flash(detail if isinstance(detail, str) else str(detail), "error")
+        flash_problems(exc)
         return redirect(back)
     except LmsError as exc:
         flash(exc.message, "error")

@@ -6,28 +6,19 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask_babel import get_timezone
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 
-from lms.catalog import services as catalog
+from lms.catalog.loaders import managed_course
 from lms.learning import bp, insights
-
-
-def _managed_course(code: str):
-    """Load the course and check access in one place: 404 unless the viewer manages it
-    (so other instructors cannot even learn that the course has students)."""
-    course = catalog.course_by_code(code)
-    if not catalog.can_manage(current_user, course):
-        abort(404)
-    return course
 
 
 @bp.get("/courses/<code>/progress")
 @login_required
 def progress_grid(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     sort = request.args.get("sort", "name")
     days = request.args.get("days", insights.STALLED_DEFAULT_DAYS, type=int)
     days = min(max(days or insights.STALLED_DEFAULT_DAYS, 1), 365)
@@ -60,7 +51,7 @@ def _cells_html(cells, made: dict) -> Markup:
 @bp.get("/courses/<code>/progress.csv")
 @login_required
 def progress_csv(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     rows = insights.progress_csv_rows(course, request.args.get("sort", "name"))
 
     def generate():
@@ -81,6 +72,6 @@ def progress_csv(code: str):
 @bp.get("/courses/<code>/quizzes/<int:item_id>/analysis")
 @login_required
 def quiz_analysis(code: str, item_id: int):
-    course = _managed_course(code)
+    course = managed_course(code)
     analysis = insights.quiz_analysis(course, insights.quiz_item(course, item_id))
     return render_template("learning/quiz_analysis.html", course=course, analysis=analysis)

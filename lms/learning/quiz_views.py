@@ -15,6 +15,7 @@ from lms.core.errors import Conflict, LmsError
 from lms.extensions import db
 from lms.learning import bp, quizzes, services
 from lms.learning.forms import QuizAnswersForm, StartQuizForm, answer_field, read_responses
+from lms.learning.loaders import viewable_item
 from lms.learning.models import QuizAttempt
 from lms.learning.notify import format_deadline
 
@@ -48,18 +49,6 @@ def _quiz_helpers():
 # --- loading with access checks --------------------------------------------------------
 
 
-def _quiz_item(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None or item.kind != "quiz":
-        abort(404)
-    if not catalog.can_view(current_user, item.version.module.course):
-        abort(404)
-    current = services.current_item(item)
-    if current is None:
-        abort(404)
-    return current
-
-
 def _attempt(attempt_id: int) -> tuple[QuizAttempt, Item, bool]:
     """The attempt, its item and whether the viewer owns it; 404 for anyone else than its
     student and the course's instructors and admins."""
@@ -81,7 +70,7 @@ def _attempt(attempt_id: int) -> tuple[QuizAttempt, Item, bool]:
 @bp.post("/items/<int:item_id>/quiz/start")
 @login_required
 def start_quiz(item_id: int):
-    item = _quiz_item(item_id)
+    item = viewable_item(item_id, "quiz", current=True)
     back = url_for("learning.item", item_id=item.id)
     if catalog.enrollment_of(current_user, item.version.module.course) is None:
         flash(_("Only students enrolled in this course can take the quiz."), "error")

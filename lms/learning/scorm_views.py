@@ -20,8 +20,8 @@ from lms.content import services as content
 from lms.core.errors import ValidationError
 from lms.extensions import db
 from lms.learning import bp, launches, scorm
+from lms.learning.loaders import is_learner, viewable_item
 from lms.learning.models import ScormAttempt
-from lms.learning.views import _is_learner, _load_item
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -60,10 +60,10 @@ def _progress_json(progress_row) -> dict:
 def launch(item_id: int):
     """Open a launch of a SCORM or HTML5 item for the signed-in learner (JSON, CSRF
     header): {"token", "expires_at"}; for anyone else (a preview) {"preview": true}."""
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     if item.kind not in launches.LAUNCH_KINDS:
         abort(404)
-    if not _is_learner(item):
+    if not is_learner(item):
         return jsonify({"preview": True})
     token, row = launches.open_launch(current_user, item)
     return jsonify({"token": token, "expires_at": row.expires_at.isoformat()}), 201
@@ -71,7 +71,7 @@ def launch(item_id: int):
 
 def _launch_of(item: Item):
     """The request's launch (header X-Kakehashi-Launch) of a learner; None in a preview."""
-    if not _is_learner(item):
+    if not is_learner(item):
         return None
     return launches.require_launch(current_user, item, request.headers.get(launches.HEADER))
 
@@ -81,13 +81,13 @@ def _launch_of(item: Item):
 def scorm_call(item_id: int):
     """One Initialize, Commit or Terminate: {"id": uuid, "call": ..., "data": {...}}, sent
     with the launch's token."""
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     if item.kind != "scorm":
         abort(404)
     body = _json_body()
     outcome = scorm.runtime_call(current_user, item, body.get("call"), body.get("data", {}),
                                  body.get("id"), launch=_launch_of(item))
-    if not _is_learner(item):
+    if not is_learner(item):
         return jsonify({"recorded": False, "preview": True})
     return jsonify({"recorded": outcome.recorded, "attempt": outcome.attempt,
                     **_progress_json(outcome.progress)})
@@ -98,11 +98,11 @@ def scorm_call(item_id: int):
 def html5_report(item_id: int):
     """An html5 build's report: {"id": uuid, "type": "score"|"complete"|"progress",
     "score": 0-100, "progress": 0-1}."""
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     if item.kind != "html5":
         abort(404)
     body = _json_body()
-    if not _is_learner(item):
+    if not is_learner(item):
         return jsonify({"recorded": False, "preview": True})
     _launch_of(item)
     outcome = scorm.html5_report(current_user, item, body.get("type"), score=body.get("score"),

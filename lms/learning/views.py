@@ -6,33 +6,17 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from lms.authoring.models import Item, Module, ModuleVersion
 from lms.catalog import services as catalog
 from lms.core.errors import ValidationError
 from lms.core.forms import LmsForm
 from lms.core.pagecache import cached_page
 from lms.extensions import db
 from lms.learning import bp, progress, services, trust
+from lms.learning.loaders import is_learner, viewable_item
 from lms.learning.models import ItemProgress
 
 MAX_SECONDS_PER_EVENT = 600  # a heartbeat never claims more than ten minutes of study
-
-
-def _load_item(item_id: int) -> Item:
-    """The item, if the signed-in user may open it (404 otherwise: nothing leaks)."""
-    item = db.session.scalar(select(Item).where(Item.id == item_id).options(
-        joinedload(Item.version).joinedload(ModuleVersion.module).joinedload(Module.course)))
-    if item is None or not catalog.can_view(current_user, item.version.module.course):
-        abort(404)
-    return item
-
-
-def _is_learner(item: Item) -> bool:
-    """Only enrolled students' actions are recorded; instructors previewing leave no trace."""
-    return current_user.role == "student" and catalog.enrollment_of(
-        current_user, item.version.module.course) is not None
 
 
 @bp.get("/")
@@ -66,7 +50,7 @@ def course(code: str):
 @login_required
 @cached_page
 def item(item_id: int):
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     current = services.current_item(item)
     if current is None:
         abort(404)
@@ -79,7 +63,7 @@ def item(item_id: int):
     previous, following = services.neighbours(item)
     return render_template("learning/item.html", item=item, version=item.version,
                            module=module, course=module.course, state=state,
-                           learner=_is_learner(item), form=LmsForm(),
+                           learner=is_learner(item), form=LmsForm(),
                            previous=previous, following=following)
 
 
@@ -87,10 +71,10 @@ def item(item_id: int):
 @login_required
 def mark_done(item_id: int):
     """'I have read this': completes a page (the button works without JavaScript)."""
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     if item.kind != "page":
         abort(404)
-    if LmsForm().validate_on_submit() and _is_learner(item):
+    if LmsForm().validate_on_submit() and is_learner(item):
         progress.record(current_user, item, "experienced", channel=trust.LEARNER,
                         result={"completion": True})
     following = services.neighbours(item)[1]
@@ -105,10 +89,10 @@ def download(item_id: int):
     """Record the download of an asset, then send the browser to the file."""
     from lms.learning.templating import item_file_url
 
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     if item.kind != "asset" or not item.entry:
         abort(404)
-    if LmsForm().validate_on_submit() and _is_learner(item):
+    if LmsForm().validate_on_submit() and is_learner(item):
         progress.record(current_user, item, "experienced", channel=trust.LEARNER,
                         result={"completion": True})
     return redirect(item_file_url(item.version, item.entry, download=True), code=303)
@@ -122,11 +106,11 @@ def heartbeat(item_id: int):
     Body: {"id": uuid, "position": seconds, "watched": 0..1, "seconds": study time since
     the last heartbeat}. A video completes when ``watched`` reaches its complete_at.
     """
-    item = _load_item(item_id)
+    item = viewable_item(item_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError(_("Send a JSON object."))
-    if not _is_learner(item):
+    if not is_learner(item):
         return jsonify({"recorded": False}), 200
     position = _number(body.get("position"), 0, 24 * 3600, "position")
     watched = _number(body.get("watched"), 0, 1, "watched")

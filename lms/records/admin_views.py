@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.catalog.models import Institution
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
+from lms.core.feedback import flash_problems
 from lms.core.i18n import pick
 from lms.extensions import db
 from lms.people import services as people
@@ -150,9 +151,7 @@ def program_requirements(code: str):
                 category=form.category.data, course_code=form.course_code.data,
                 jlpt_level=form.jlpt_level.data or None)
         except LmsError as exc:
-            flash(exc.message, "error")
-            for detail in exc.details or []:
-                flash(detail.get("message", ""), "error")
+            flash_problems(exc)
         else:
             flash(_("Requirement added."), "success")
             return redirect(url_for("records.program_requirements", code=program.code))

@@ -9,22 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import services as catalog
+from lms.catalog.loaders import managed_course
 from lms.core.access import admin_required, role_required
 from lms.core.errors import Conflict, LmsError
 from lms.extensions import db
 from lms.records import bp, results, services
 from lms.records.forms import CorrectResultForm, FinaliseForm, ImportResultsForm
-
-
-def _managed_course(code: str):
-    """The course, for its instructors and administrators; 404 for everyone else."""
-    try:
-        course = catalog.course_by_code(code)
-    except LmsError:
-        abort(404)
-    if not services.may_manage_result(current_user, course):
-        abort(404)
-    return course
 
 
 @bp.get("/teaching")
@@ -39,7 +29,7 @@ def teaching():
 @bp.get("/courses/<code>/results")
 @login_required
 def course_results(code: str):
-    course = _managed_course(code)
+    course = managed_course(code)
     rows = results.pending_results(course)
     return render_template("records/course_results.html", course=course, rows=rows,
                            form=FinaliseForm())
@@ -48,7 +38,7 @@ def course_results(code: str):
 @bp.post("/courses/<code>/results/<int:course_result_id>/finalise")
 @login_required
 def finalise(code: str, course_result_id: int):
-    course = _managed_course(code)
+    course = managed_course(code)
     try:
         completed = results.course_result(course_result_id)
     except LmsError:

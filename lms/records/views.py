@@ -25,6 +25,7 @@ from lms.catalog.models import Institution, Program
 from lms.content.services import content_disposition
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
+from lms.core.feedback import flash_problems
 from lms.core.i18n import pick
 from lms.extensions import db
 from lms.people import services as people
@@ -135,13 +136,6 @@ def _back(student: User, anchor: str | None = None):
     return redirect(url_for("records.student_page", user_id=student.id, _anchor=anchor))
 
 
-def _flash_problems(exc: LmsError) -> None:
-    flash(exc.message, "error")
-    for detail in exc.details or []:
-        if isinstance(detail, dict) and detail.get("message"):
-            flash(detail["message"], "error")
-
-
 @bp.post("/students/<int:user_id>/transfers")
 @admin_required
 def add_transfer(user_id: int):
@@ -168,7 +162,7 @@ def add_transfer(user_id: int):
     try:
         record = transfers.add_transfer(student, institution, fields, current_user)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("%(credits)s credits recorded at %(inst)s.",
                 credits=services.plain_number(record.credits),
@@ -197,7 +191,7 @@ def correct_record(record_id: int):
             transfers.correct_record(record, current_user, reason=form.reason.data,
                                     changes=changes)
         except LmsError as exc:
-            _flash_problems(exc)
+            flash_problems(exc)
         else:
             flash(_("The record was corrected; the earlier version stays in its history."),
                   "success")
@@ -219,7 +213,7 @@ def set_programme(user_id: int):
     try:
         services.admit_to_programme(student, program, form.admitted_on.data, current_user)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("%(name)s is in %(prog)s.", name=student.name, prog=program.code), "success")
     return _back(student, "programme")
@@ -237,7 +231,7 @@ def set_number(user_id: int):
     try:
         services.set_student_number(student, institution, form.number.data, current_user)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("Student number saved."), "success")
     return _back(student, "programme")
@@ -255,7 +249,7 @@ def issue_document(user_id: int):
         doc = transcripts.issue(student, form.kind.data, current_user,
                                 _chosen_institution(form.institution.data))
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("Issued. Its verification address: %(url)s",
                 url=documents.verification_url(doc.id)), "success")
@@ -292,7 +286,7 @@ def revoke_document(doc_id: str):
         try:
             documents.revoke_document(doc, form.reason.data, current_user)
         except LmsError as exc:
-            _flash_problems(exc)
+            flash_problems(exc)
         else:
             flash(_("The document is revoked; its verification page now says so."),
                   "success")

@@ -32,6 +32,7 @@ from lms.content.services import content_disposition
 from lms.core.access import admin_required
 from lms.core.db import utcnow
 from lms.core.errors import LmsError, ValidationError
+from lms.core.feedback import flash_problems
 from lms.core.i18n import current_language, pick
 from lms.extensions import db
 from lms.learning import progress
@@ -55,14 +56,6 @@ SCOPE_KEYS = ("programme", "cohort", "course", "student")
 @bp.context_processor
 def _templates():
     return {"status_label": present.status_label}
-
-
-def _flash_problems(exc: LmsError) -> None:
-    flash(exc.message, "error")
-    for detail in exc.details or []:
-        if isinstance(detail, dict) and detail.get("message") and detail["message"] != \
-                exc.message:
-            flash(detail["message"], "error")
 
 
 def _choices(rows, blank: str = "—") -> list:
@@ -182,7 +175,7 @@ def export(fmt: str):
             response = Response(exports.pdf_bytes(report, lang),
                                 mimetype=exports.FORMATS[fmt][0])
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
         return redirect(url_for("reports.index", **request.args.to_dict()))
     response.headers["Content-Disposition"] = content_disposition(name)
     return response
@@ -202,7 +195,7 @@ def issue():
         p = params.parse(request.form)
         doc = issuing.issue_report(p, form.format.data, form.language.data, current_user)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
         return redirect(url_for("reports.index", **back))
     flash(_("The report is issued. Its verification address: %(url)s",
             url=documents.verification_url(doc.id)), "success")
@@ -309,7 +302,7 @@ def issue_certificate():
                        certificates.issue_for_programme)(
             student, course or programme, current_user, reissue=single.reissue.data)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("Certificate issued. Its verification address: %(url)s",
                 url=documents.verification_url(certificate.id)), "success")
@@ -333,7 +326,7 @@ def bulk_certificates():
         result = certificates.bulk_issue(cohort, current_user, course=course,
                                          programme=programme)
     except LmsError as exc:
-        _flash_problems(exc)
+        flash_problems(exc)
     else:
         flash(_("%(issued)d certificates issued; %(skipped)d students skipped.",
                 issued=len(result.issued), skipped=len(result.skipped)), "success")
@@ -354,7 +347,7 @@ def revoke_certificate(doc_id: str):
         try:
             certificates.revoke_certificate(certificate, form.reason.data, current_user)
         except LmsError as exc:
-            _flash_problems(exc)
+            flash_problems(exc)
         else:
             flash(_("The certificate and its Open Badges credential are revoked; their "
                     "verification pages now say so."), "success")
