@@ -329,40 +329,16 @@ def record_events(user_id: int, target: Target, events: list[EventInput], *,
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise ValidationError(_("Each event of a batch needs its own id."))
-    provenance = None
-    for event in events:
-        provenance = trust.check(target.kind, channel, verb_name(event.verb), event.result)
+    provenance = _provenance_of(target, events, channel)
     now = utcnow()
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LearningEvent.__table__
-    context = {"module": target.module_key, "module_version": target.version_number,
-               "course": target.course_code}
-    rows = [dict(id=e.id, user_id=user_id, course_id=target.course_id,
-                 module_id=target.module_id, item_id=target.item_id, item_key=target.item_key,
-                 verb=e.verb, result=e.result, context=context,
-                 timestamp=e.timestamp if e.timestamp is not None else now,
-                 stored=now, provenance=provenance) for e in events]
-    if len(rows) == 1:
-        new_ids = set(db.session.scalars(_event_insert(dialect), rows[0]))
-    else:
-        new_ids = set(db.session.scalars(
-            insert(table).values(rows).on_conflict_do_nothing(index_elements=["id"])
-            .returning(table.c.id)))
+    new_ids = _insert_events(dialect, user_id, target, events, provenance, now)
     stored = [e.id in new_ids for e in events]
-    if not all(stored):
-        owners = dict(db.session.execute(select(table.c.id, table.c.user_id).where(
-            table.c.id.in_([i for i in ids if i not in new_ids]))).all())
-        others = [n for n, e in enumerate(events) if owners.get(e.id, user_id) != user_id]
-        if others:
-            db.session.rollback()
-            raise Conflict(_("An event with this id exists already."),
-                           details=[{"index": n, "id": events[n].id} for n in others])
+    _refuse_others_ids(user_id, events, stored)
     if not new_ids:
         db.session.rollback()
         return BatchOutcome(stored, _progress_state(user_id, target.module_id,
                                                     target.item_key))
-
     fresh = [e for e, new in zip(events, stored, strict=True) if new]
     seconds = _study_seconds(dialect, user_id, fresh, now)
     progress, newly_completed = _update_progress(dialect, user_id, target, fresh, now,
@@ -372,15 +348,64 @@ def record_events(user_id: int, target: Target, events: list[EventInput], *,
     # completion check sees the earlier one's progress (PostgreSQL; SQLite has one writer).
     stamps.touch_user(user_id)  # Core statements: the ORM listener does not see them
     course_completed = False
-    rescored = any(trust.SCORE in trust.assertions(verb_name(e.verb), e.result)
-                   or trust.SUCCESS in trust.assertions(verb_name(e.verb), e.result)
-                   for e in fresh)
-    if newly_completed or rescored:
-        course = db.session.get(Course, target.course_id)
-        course_completed = refresh_course_result(user_id, course)
-    _queue_for_lrs(insert, [i for i in ids if i in new_ids])
+    if newly_completed or _rescores(fresh):
+        course_completed = refresh_course_result(user_id,
+                                                 db.session.get(Course, target.course_id))
+    _queue_for_lrs(_insert_for(dialect), [e.id for e in fresh])
     db.session.commit()
     return BatchOutcome(stored, progress, course_completed)
+
+
+def _insert_for(dialect: str):
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _provenance_of(target: Target, events: list[EventInput], channel: str) -> str | None:
+    """The provenance of the batch: every event checked against the kind's rule first
+    (Forbidden, nothing stored, when one asserts what the channel may not)."""
+    provenance = None
+    for event in events:
+        provenance = trust.check(target.kind, channel, verb_name(event.verb), event.result)
+    return provenance
+
+
+def _insert_events(dialect: str, user_id: int, target: Target, events: list[EventInput],
+                   provenance: str | None, now) -> set[str]:
+    """Insert the events whose ids are new; the set of those ids."""
+    table = LearningEvent.__table__
+    context = {"module": target.module_key, "module_version": target.version_number,
+               "course": target.course_code}
+    rows = [dict(id=e.id, user_id=user_id, course_id=target.course_id,
+                 module_id=target.module_id, item_id=target.item_id, item_key=target.item_key,
+                 verb=e.verb, result=e.result, context=context,
+                 timestamp=e.timestamp if e.timestamp is not None else now,
+                 stored=now, provenance=provenance) for e in events]
+    if len(rows) == 1:
+        return set(db.session.scalars(_event_insert(dialect), rows[0]))
+    return set(db.session.scalars(
+        _insert_for(dialect)(table).values(rows).on_conflict_do_nothing(index_elements=["id"])
+        .returning(table.c.id)))
+
+
+def _refuse_others_ids(user_id: int, events: list[EventInput], stored: list[bool]) -> None:
+    """Conflict (and nothing stored) when an id seen before belongs to another user."""
+    seen = [e.id for e, new in zip(events, stored, strict=True) if not new]
+    if not seen:
+        return
+    table = LearningEvent.__table__
+    owners = dict(db.session.execute(select(table.c.id, table.c.user_id).where(
+        table.c.id.in_(seen))).all())
+    others = [n for n, e in enumerate(events) if owners.get(e.id, user_id) != user_id]
+    if others:
+        db.session.rollback()
+        raise Conflict(_("An event with this id exists already."),
+                       details=[{"index": n, "id": events[n].id} for n in others])
+
+
+def _rescores(events: list[EventInput]) -> bool:
+    """Whether any event asserts a score or a pass (the course result may change)."""
+    return any(trust.assertions(verb_name(e.verb), e.result) & {trust.SCORE, trust.SUCCESS}
+               for e in events)
 
 
 def _study_seconds(dialect: str, user_id: int, events: list[EventInput], now) -> int:
@@ -422,43 +447,58 @@ def _update_progress(dialect: str, user_id: int, target: Target, events: list[Ev
     one ``provenance``); returns (ProgressState after it, whether it completed the item
     just now).
 
-    The events are folded first with the same rules the SQL applies to the stored row,
-    so one statement gives what one statement per event would: completion and pass never
-    go back, the best score is the highest, the last score and resume state are the
-    latest given, attempts add up. Against the stored row, the outcome of a higher
-    provenance replaces a lower one, a lower one leaves it alone, and an instructor's
-    grade replaces an earlier grade (``trust.REPLACING_RANK``). ``seconds`` is the study
-    time the study clock allows."""
-    completed, passed, best, last, attempts, resume = False, None, None, None, 0, None
-    asserted = False
-    for event in events:
-        done, did_pass, score = _derive(target.kind, target.settings, event.verb, event.result,
-                                        target.assessment)
-        asserted = asserted or done or did_pass is not None or score is not None
-        completed = completed or done
-        if score is not None:
-            best = score if best is None or trust.RANK.get(provenance, 0) >= trust.REPLACING_RANK \
-                else max(best, score)
-            last = score
-        if did_pass is not None and (passed is not True or trust.RANK.get(
-                provenance, 0) >= trust.REPLACING_RANK):
-            passed = did_pass
-        if trust.RANK.get(provenance, 0) >= trust.REPLACING_RANK and did_pass is not None:
-            completed = done
-        attempts += 1 if event.attempt else 0
-        resume = event.resume if event.resume is not None else resume
+    The events are folded first (``_fold``) with the same rules the SQL applies to the
+    stored row, so one statement gives what one statement per event would. Against the
+    stored row, the outcome of a higher provenance replaces a lower one, a lower one
+    leaves it alone, and an instructor's grade replaces an earlier grade
+    (``trust.REPLACING_RANK``). ``seconds`` is the study time the study clock allows."""
+    fold = _fold(target, events, trust.RANK.get(provenance, 0) >= trust.REPLACING_RANK)
     params = dict(
         user_id=user_id, course_id=target.course_id, module_id=target.module_id,
-        item_key=target.item_key, completed=completed, passed=passed, best_score=best,
-        last_score=last, attempts=attempts, time_spent=seconds, first_at=now, updated_at=now,
-        completed_at=now if completed else None,
-        provenance=provenance if asserted else None)
-    if resume is not None:
-        params["resume"] = resume
-    row = db.session.execute(_progress_upsert(dialect, resume is not None), params).one()
+        item_key=target.item_key, completed=fold.completed, passed=fold.passed,
+        best_score=fold.best, last_score=fold.last, attempts=fold.attempts,
+        time_spent=seconds, first_at=now, updated_at=now,
+        completed_at=now if fold.completed else None,
+        provenance=provenance if fold.asserted else None)
+    if fold.resume is not None:
+        params["resume"] = fold.resume
+    row = db.session.execute(_progress_upsert(dialect, fold.resume is not None), params).one()
     state = ProgressState(*row)
     # completed_at keeps the first completion's time: ours only if this completed it.
-    return state, completed and state.completed and state.completed_at == now
+    return state, fold.completed and state.completed and state.completed_at == now
+
+
+@dataclass
+class _Fold:
+    completed: bool = False
+    passed: bool | None = None
+    best: float | None = None
+    last: float | None = None
+    attempts: int = 0
+    resume: dict | None = None
+    asserted: bool = False  # any event said a completion, a pass or a score
+
+
+def _fold(target: Target, events: list[EventInput], replacing: bool) -> _Fold:
+    """The events of one batch folded into one update, applying them in order: completion
+    and pass never go back and the best score is the highest, unless ``replacing`` (an
+    instructor's grade: the newest wins); the last score and resume state are the latest
+    given; attempts add up."""
+    out = _Fold()
+    for event in events:
+        done, did_pass, score = _derive(target.kind, target.settings, event.verb,
+                                        event.result, target.assessment)
+        out.asserted = out.asserted or done or did_pass is not None or score is not None
+        out.completed = (done if replacing and did_pass is not None
+                         else out.completed or done)
+        if score is not None:
+            out.best = score if out.best is None or replacing else max(out.best, score)
+            out.last = score
+        if did_pass is not None and (out.passed is not True or replacing):
+            out.passed = did_pass
+        out.attempts += 1 if event.attempt else 0
+        out.resume = event.resume if event.resume is not None else out.resume
+    return out
 
 
 @cache
