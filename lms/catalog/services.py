@@ -123,14 +123,31 @@ class CourseFields:
 def save_course(fields: CourseFields, course: Course | None = None) -> Course:
     """Create (or update) a course; every problem is reported at once as a ValidationError
     whose details are ``{"field", "message"}``."""
-    problems = []
-    if not _CODE_RE.match(fields.code or ""):
-        problems.append(("code", _("Use 1-40 letters, digits, '.', '_' or '-'.")))
-    elif course is None and fields.code.lower() in RESERVED_CODES:
-        problems.append(("code", _("'%(code)s' is a reserved word; choose another code.",
-                                   code=fields.code)))
-    elif course is None and db.session.scalar(select(Course.id).where(Course.code == fields.code)):
-        raise Conflict(_("A course with the code %(code)s already exists.", code=fields.code))
+    checked = _checked_course(fields, course)
+    course = course or Course(code=fields.code)
+    _fill_course(course, fields, checked)
+    db.session.add(course)
+    db.session.commit()
+    return course
+
+
+@dataclass
+class _CheckedCourse:
+    """What save_course looked up and cleaned, ready to be written."""
+
+    title: dict
+    provider: Institution
+    hours: float
+    credit_rows: list[tuple[Institution, Decimal]]
+    track: Track | None
+    instructors: list[User]
+
+
+def _checked_course(fields: CourseFields, course: Course | None) -> _CheckedCourse:
+    """Every field checked, in the order the form shows them; a new course's code already
+    in use raises Conflict at once, any other problem a ValidationError listing them all."""
+    problems: list[tuple[str, str]] = []
+    _check_code(fields.code, course, problems)
     title = {k: v.strip() for k, v in (fields.title or {}).items() if isinstance(v, str) and v.strip()}
     if not title.get("en"):
         problems.append(("title", _("An English title is required.")))
@@ -141,15 +158,48 @@ def save_course(fields: CourseFields, course: Course | None = None) -> Course:
     if fields.language not in COURSE_LANGUAGES:
         problems.append(("language", _("Language must be one of: %(langs)s.",
                                        langs=", ".join(COURSE_LANGUAGES))))
+    hours = _course_hours(fields.hours, problems)
+    credit_rows = _credit_rows(fields.credits or {}, problems)
+    track = _course_track(fields.track, problems)
+    if fields.jlpt_level and fields.jlpt_level not in JLPT_LEVELS:
+        problems.append(("jlpt_level", _("The JLPT level must be one of N5, N4, N3, N2, N1.")))
+    instructors = _course_instructors(fields.instructors or [], problems)
+    if problems:
+        raise ValidationError(
+            _("The course was not saved: %(count)d problem(s).", count=len(problems)),
+            details=[{"field": f, "message": m} for f, m in problems],
+        )
+    return _CheckedCourse(title, provider, hours, credit_rows, track, instructors)
+
+
+def _check_code(code: str, course: Course | None, problems: list) -> None:
+    """The code's shape; for a new course, not a reserved word and not taken (Conflict)."""
+    if not _CODE_RE.match(code or ""):
+        problems.append(("code", _("Use 1-40 letters, digits, '.', '_' or '-'.")))
+    elif course is None and code.lower() in RESERVED_CODES:
+        problems.append(("code", _("'%(code)s' is a reserved word; choose another code.",
+                                   code=code)))
+    elif course is None and db.session.scalar(select(Course.id).where(Course.code == code)):
+        raise Conflict(_("A course with the code %(code)s already exists.", code=code))
+
+
+def _course_hours(value, problems: list) -> float:
+    """The hours as a number in (0, 2000]; 0 with a problem otherwise."""
     try:
-        hours = float(fields.hours)
+        hours = float(value)
         if hours <= 0 or hours > 2000:
             raise ValueError
     except (TypeError, ValueError):
         hours = 0
         problems.append(("hours", _("Hours must be a number between 1 and 2000.")))
-    credit_rows = []
-    for code, value in (fields.credits or {}).items():
+    return hours
+
+
+def _credit_rows(credits: dict, problems: list) -> list[tuple[Institution, Decimal]]:
+    """(institution, credits) for each institution code; unknown codes and amounts outside
+    0-60 are problems, one per code, in the order given."""
+    rows = []
+    for code, value in credits.items():
         inst = institution_by_code(code)
         if inst is None:
             problems.append(("credits", _("There is no institution with the code %(code)s.",
@@ -163,17 +213,24 @@ def save_course(fields: CourseFields, course: Course | None = None) -> Course:
             problems.append(("credits", _("Credits for %(code)s must be between 0 and 60.",
                                           code=code)))
             continue
-        credit_rows.append((inst, amount))
-    track = None
-    if fields.track:
-        track = db.session.scalar(select(Track).where(Track.code == fields.track))
-        if track is None:
-            problems.append(("track", _("There is no track with the code %(code)s.",
-                                        code=fields.track)))
-    if fields.jlpt_level and fields.jlpt_level not in JLPT_LEVELS:
-        problems.append(("jlpt_level", _("The JLPT level must be one of N5, N4, N3, N2, N1.")))
+        rows.append((inst, amount))
+    return rows
+
+
+def _course_track(code: str | None, problems: list) -> Track | None:
+    """The track with this code (None when no code is given, or with a problem)."""
+    if not code:
+        return None
+    track = db.session.scalar(select(Track).where(Track.code == code))
+    if track is None:
+        problems.append(("track", _("There is no track with the code %(code)s.", code=code)))
+    return track
+
+
+def _course_instructors(emails: list[str], problems: list) -> list[User]:
+    """The instructor or admin account of each e-mail; anyone else is a problem."""
     instructors = []
-    for email in fields.instructors or []:
+    for email in emails:
         user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             problems.append(("instructors", _("There is no account with the e-mail %(email)s.",
@@ -182,27 +239,23 @@ def save_course(fields: CourseFields, course: Course | None = None) -> Course:
             problems.append(("instructors", _("%(email)s is not an instructor.", email=email)))
         else:
             instructors.append(user)
-    if problems:
-        raise ValidationError(
-            _("The course was not saved: %(count)d problem(s).", count=len(problems)),
-            details=[{"field": f, "message": m} for f, m in problems],
-        )
-    course = course or Course(code=fields.code)
-    course.title = title
+    return instructors
+
+
+def _fill_course(course: Course, fields: CourseFields, checked: _CheckedCourse) -> None:
+    """Write the checked fields to the course; credit rows it already has are reused."""
+    course.title = checked.title
     course.description = {k: v for k, v in (fields.description or {}).items() if v}
-    course.provider = provider
-    course.language, course.hours = fields.language, int(round(hours))
-    course.track, course.jlpt_level = track, fields.jlpt_level or None
+    course.provider = checked.provider
+    course.language, course.hours = fields.language, int(round(checked.hours))
+    course.track, course.jlpt_level = checked.track, fields.jlpt_level or None
     course.self_enroll = bool(fields.self_enroll)
     existing = {c.institution_id: c for c in course.credits}
     course.credits = [
-        _credit(existing.get(inst.id), inst, amount) for inst, amount in credit_rows
+        _credit(existing.get(inst.id), inst, amount) for inst, amount in checked.credit_rows
     ]
-    course.instructors = instructors
+    course.instructors = checked.instructors
     course.search_text = course_search_text(course)
-    db.session.add(course)
-    db.session.commit()
-    return course
 
 
 def _credit(row, institution, amount):
