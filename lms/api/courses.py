@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
+from lms.api.openapi import ERROR, LANG_TEXT, json_content, json_response
 from lms.api.views import json_body
 from lms.authoring import search
 from lms.authoring import services as authoring
@@ -149,3 +150,156 @@ def enroll_students(code: str):
     return jsonify({"enrolled": len(added),
                     "enrollments": [{"student": e.user.email, "term": e.term,
                                      "status": e.status} for e in added]}), 200
+
+
+# --- OpenAPI: this module's paths and the schemas only they use (merged in lms.api.openapi) ---
+
+_OPENAPI_PATHS: dict = {
+    "/courses": {
+        "get": {
+            "summary": "Search the catalogue (Japanese substrings included)",
+            "tags": ["catalogue"],
+            "parameters": [
+                {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                for n in ("q", "track", "provider", "level", "language")
+            ] + [
+                {"name": "page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            ],
+            "responses": {"200": json_response("Matching courses", "CourseList"), "401": ERROR},
+        },
+        "post": {
+            "summary": "Create a course (administrators)",
+            "tags": ["catalogue"],
+            "requestBody": {"required": True, "content": json_content("CourseInput")},
+            "responses": {"201": json_response("The course", "CourseResponse"), "400": ERROR,
+                          "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR},
+        },
+    },
+    "/courses/{code}": {
+        "get": {
+            "summary": "A course, with its modules and items when you may open them",
+            "tags": ["catalogue"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": json_response("The course", "CourseResponse"), "401": ERROR,
+                          "404": ERROR},
+        }
+    },
+    "/courses/{code}/modules": {
+        "post": {
+            "summary": "Upload a module package (native zip or SCORM 1.2/2004)",
+            "description": "A package whose module key exists becomes its next version; "
+                           "progress carries over by item key. 422 lists every problem "
+                           "as {file, line, message}; nothing is stored then.",
+            "tags": ["authoring"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["package"],
+                "properties": {"package": {"type": "string", "format": "binary"}}}}}},
+            "responses": {
+                "201": json_response("A new module or version", "UploadResult"),
+                "200": json_response("The same package was already current; nothing changed",
+                             "UploadResult"),
+                "401": ERROR, "403": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
+            },
+        }
+    },
+    "/courses/{code}/enrollments": {
+        "post": {
+            "summary": "Enrol students by e-mail or a whole cohort",
+            "tags": ["catalogue"],
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": json_content("EnrollmentInput")},
+            "responses": {"200": json_response("Who was enrolled (already enrolled: left as is)",
+                                       "EnrollmentResult"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR},
+        }
+    },
+}
+
+_OPENAPI_SCHEMAS: dict = {
+    "Course": {
+        "type": "object",
+        "required": ["code", "title", "provider", "hours", "credits", "language"],
+        "properties": {
+            "code": {"type": "string"}, "title": LANG_TEXT, "description": LANG_TEXT,
+            "provider": {"type": "string"}, "language": {"type": "string"},
+            "hours": {"type": "integer"},
+            "credits": {"type": "object", "additionalProperties": {"type": "number"}},
+            "track": {"type": ["string", "null"]}, "jlpt_level": {"type": ["string", "null"]},
+            "self_enroll": {"type": "boolean"},
+            "instructors": {"type": "array", "items": {"type": "string"}},
+            "url": {"type": "string"},
+            "modules": {"type": "array", "items": {"$ref": "#/components/schemas/ModuleOutline"}},
+        },
+    },
+    "CourseInput": {
+        "type": "object",
+        "required": ["code", "title", "provider", "hours"],
+        "properties": {
+            "code": {"type": "string"}, "title": LANG_TEXT, "description": LANG_TEXT,
+            "provider": {"type": "string"}, "hours": {"type": "number"},
+            "credits": {"type": "object", "additionalProperties": {"type": "number"}},
+            "language": {"enum": ["en", "ja", "uz"]}, "track": {"type": ["string", "null"]},
+            "jlpt_level": {"type": ["string", "null"]}, "self_enroll": {"type": "boolean"},
+            "instructors": {"type": "array", "items": {"type": "string", "format": "email"}},
+        },
+    },
+    "CourseResponse": {"type": "object", "required": ["course"],
+                       "properties": {"course": {"$ref": "#/components/schemas/Course"}}},
+    "CourseList": {
+        "type": "object", "required": ["courses", "page", "pages", "total"],
+        "properties": {"courses": {"type": "array",
+                                   "items": {"$ref": "#/components/schemas/Course"}},
+                       "page": {"type": "integer"}, "pages": {"type": "integer"},
+                       "total": {"type": "integer"}},
+    },
+    "Module": {
+        "type": "object", "required": ["id", "key", "title"],
+        "properties": {"id": {"type": "integer"}, "key": {"type": "string"},
+                       "position": {"type": "integer"}, "title": LANG_TEXT},
+    },
+    "ModuleOutline": {
+        "allOf": [{"$ref": "#/components/schemas/Module"}, {
+            "type": "object", "properties": {
+                "version": {"type": "integer"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}],
+    },
+    "Item": {
+        "type": "object", "required": ["id", "key", "kind", "title", "url"],
+        "properties": {
+            "id": {"type": "integer"}, "key": {"type": "string"},
+            "kind": {"enum": ["page", "video", "asset", "quiz", "assignment", "html5", "scorm"]},
+            "title": LANG_TEXT, "required": {"type": "boolean"},
+            "url": {"type": "string", "description": "The page a student opens"},
+        },
+    },
+    "UploadResult": {
+        "type": "object", "required": ["module", "version", "items", "warnings"],
+        "properties": {
+            "module": {"$ref": "#/components/schemas/Module"},
+            "version": {"type": "integer"}, "created": {"type": "boolean"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "EnrollmentInput": {
+        "type": "object",
+        "properties": {"students": {"type": "array", "items": {"type": "string"}},
+                       "cohort": {"type": "string"}},
+    },
+    "EnrollmentResult": {
+        "type": "object", "required": ["enrolled", "enrollments"],
+        "properties": {"enrolled": {"type": "integer"}, "enrollments": {"type": "array", "items": {
+            "type": "object", "properties": {"student": {"type": "string"},
+                                             "term": {"type": "string"},
+                                             "status": {"type": "string"}}}}},
+    },
+}
+
+OPENAPI = {"paths": _OPENAPI_PATHS, "schemas": _OPENAPI_SCHEMAS}

@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
+from lms.api.openapi import ERROR, LANG_TEXT, json_response
 from lms.catalog import services as catalog
 from lms.core.errors import Conflict, LmsError
 from lms.learning import insights, progress, services, trust, xapi
@@ -277,3 +278,283 @@ def xapi_statements():
     response = jsonify({"statements": page.statements, "more": more})
     response.headers.update(XAPI_HEADER)
     return response
+
+
+# --- OpenAPI: this module's paths and the schemas only they use (merged in lms.api.openapi) ---
+
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_PROGRESS_PROPERTIES = {
+    "status": {"enum": ["not_started", "in_progress", "completed", "passed", "failed"]},
+    "completed": {"type": "boolean"},
+    "passed": {"type": ["boolean", "null"]},
+    "best_score": {**_NULLABLE_NUMBER, "description": "0-100"},
+    "last_score": {**_NULLABLE_NUMBER, "description": "0-100"},
+    "attempts": {"type": "integer"},
+    "time_spent": {"type": "integer", "description": "Seconds"},
+    "resume": {"type": ["object", "null"],
+               "description": "Where to resume, e.g. {\"position\": 42.5}"},
+    "completed_at": {"type": ["string", "null"], "format": "date-time"},
+}
+_XAPI_RESPONSE_HEADERS = {"X-Experience-API-Version": {"schema": {"const": "1.0.3"},
+                                              "description": "Always 1.0.3"}}
+
+_OPENAPI_PATHS: dict = {
+    "/me/courses": {
+        "get": {
+            "summary": "Your enrolled courses with a progress summary each",
+            "tags": ["learning"],
+            "responses": {"200": json_response("Your courses", "MyCourses"), "401": ERROR},
+        }
+    },
+    "/me/progress": {
+        "get": {
+            "summary": "Your progress in one course, per module and item",
+            "description": "404 when you are not enrolled in the course, whether or not it "
+                           "exists.",
+            "tags": ["learning"],
+            "parameters": [{"name": "course", "in": "query", "required": True,
+                            "schema": {"type": "string"}, "description": "Course code"}],
+            "responses": {"200": json_response("Your progress", "MyProgress"), "401": ERROR,
+                          "404": ERROR, "422": ERROR},
+        }
+    },
+    "/items/{item_id}/events": {
+        "post": {
+            "summary": "Record a learning event (an xAPI-shaped statement) on an item, or a "
+                       "batch of them",
+            "description": "The actor is always the token's user: an 'actor' naming someone "
+                           "else is refused (422). Send an 'id' (UUID) so that a retry is "
+                           "recognised: a repeated id answers 200 with stored false and "
+                           "changes nothing. The verb 'attempted' counts one attempt. An item "
+                           "of an older module version records on the current one.\n\n"
+                           "Batch: send a JSON array of up to 100 events (e.g. a player's "
+                           "queued heartbeats) to record them in one transaction, in array "
+                           "order. As an xAPI LRS does with a statement batch, it is all or "
+                           "nothing: if any event is invalid, none is stored and the 422 "
+                           "lists every invalid one in 'details' as {index (from 0), id, "
+                           "message, details}; the message names the first. An id already "
+                           "recorded for you is skipped (stored false), so a retried batch is "
+                           "a no-op (200, recorded 0); an id of someone else's event refuses "
+                           "the batch (409, the event named in 'details'). Two events of one "
+                           "batch may not share an id.",
+            "tags": ["learning"],
+            "parameters": [{"name": "item_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "oneOf": [{"$ref": "#/components/schemas/EventInput"},
+                          {"type": "array", "minItems": 1, "maxItems": 100,
+                           "items": {"$ref": "#/components/schemas/EventInput"}}]}}}},
+            "responses": {
+                "201": {"description": "Recorded (a batch: at least one event was new)",
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            {"$ref": "#/components/schemas/EventRecorded"},
+                            {"$ref": "#/components/schemas/EventBatchRecorded"}]}}}},
+                "200": {"description": "Every id was recorded before; nothing changed",
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            {"$ref": "#/components/schemas/EventRecorded"},
+                            {"$ref": "#/components/schemas/EventBatchRecorded"}]}}}},
+                "400": ERROR, "401": ERROR, "404": ERROR, "409": ERROR, "413": ERROR,
+                "422": ERROR,
+            },
+        }
+    },
+    "/xapi/statements": {
+        "get": {
+            "summary": "xAPI 1.0.3 statements (a StatementResult), oldest stored first",
+            "description": "Students get their own statements, instructors those of the "
+                           "courses they teach, administrators all. Follow 'more' (a relative "
+                           "URL, empty when there is nothing more) for the next page.",
+            "tags": ["xapi"],
+            "parameters": [
+                {"name": "agent", "in": "query", "required": False,
+                 "schema": {"type": "string"},
+                 "description": "A JSON Agent ({\"mbox\": \"mailto:...\"} or {\"account\": "
+                                "{...}}), a mailto: IRI, or an account name (user id)"},
+                {"name": "verb", "in": "query", "required": False,
+                 "schema": {"type": "string", "format": "iri"}},
+                {"name": "activity", "in": "query", "required": False,
+                 "schema": {"type": "string", "format": "iri"},
+                 "description": "An item's activity IRI"},
+                {"name": "since", "in": "query", "required": False,
+                 "schema": {"type": "string", "format": "date-time"},
+                 "description": "Stored after (exclusive)"},
+                {"name": "until", "in": "query", "required": False,
+                 "schema": {"type": "string", "format": "date-time"},
+                 "description": "Stored at or before (inclusive)"},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 500, "default": 100},
+                 "description": "0 means the maximum, 500"},
+                {"name": "cursor", "in": "query", "required": False,
+                 "schema": {"type": "string"}, "description": "Set by 'more'"},
+            ],
+            "responses": {
+                "200": {**json_response("Statements", "StatementResult"),
+                        "headers": _XAPI_RESPONSE_HEADERS},
+                "401": ERROR, "422": ERROR,
+            },
+        }
+    },
+}
+
+_OPENAPI_SCHEMAS: dict = {
+    "ItemRef": {
+        "type": "object", "required": ["id", "key", "title", "url"],
+        "properties": {"id": {"type": "integer"}, "key": {"type": "string"},
+                       "title": LANG_TEXT, "url": {"type": "string"}},
+    },
+    "MyCourses": {
+        "type": "object", "required": ["courses"],
+        "properties": {"courses": {"type": "array", "items": {
+            "type": "object",
+            "required": ["code", "title", "items_done", "items_required", "percent", "score",
+                         "completed", "next_item"],
+            "properties": {
+                "code": {"type": "string"}, "title": LANG_TEXT, "url": {"type": "string"},
+                "items_done": {"type": "integer", "description": "Required items done"},
+                "items_required": {"type": "integer"},
+                "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                "score": {**_NULLABLE_NUMBER, "description": "Course score so far, 0-100"},
+                "completed": {"type": "boolean"},
+                "next_item": {"oneOf": [{"$ref": "#/components/schemas/ItemRef"},
+                                        {"type": "null"}]},
+            }}}},
+    },
+    "ItemProgress": {
+        "type": "object",
+        "required": ["id", "key", "kind", "title", "status", "best_score", "attempts",
+                     "time_spent", "resume"],
+        "properties": {"id": {"type": "integer"}, "key": {"type": "string"},
+                       "kind": {"type": "string"}, "title": LANG_TEXT,
+                       "required": {"type": "boolean"}, "url": {"type": "string"},
+                       **_PROGRESS_PROPERTIES},
+    },
+    "MyProgress": {
+        "type": "object", "required": ["course", "summary", "modules"],
+        "properties": {
+            "course": {"type": "object", "required": ["code", "title"],
+                       "properties": {"code": {"type": "string"}, "title": LANG_TEXT}},
+            "summary": {"type": "object",
+                        "required": ["items_done", "items_required", "percent", "score"],
+                        "properties": {"items_done": {"type": "integer"},
+                                       "items_required": {"type": "integer"},
+                                       "percent": {"type": "integer"},
+                                       "score": _NULLABLE_NUMBER}},
+            "modules": {"type": "array", "items": {
+                "type": "object", "required": ["key", "title", "items"],
+                "properties": {"key": {"type": "string"}, "title": LANG_TEXT,
+                               "version": {"type": ["integer", "null"]},
+                               "items": {"type": "array", "items": {
+                                   "$ref": "#/components/schemas/ItemProgress"}}}}},
+        },
+    },
+    "EventInput": {
+        "type": "object", "required": ["verb"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid",
+                   "description": "Recommended: makes retries safe"},
+            "verb": {"oneOf": [
+                {"type": "string", "description": "A short name such as completed, or an "
+                                                  "ADL verb IRI"},
+                {"type": "object", "required": ["id"],
+                 "properties": {"id": {"type": "string", "format": "iri"},
+                                "display": LANG_TEXT}}]},
+            "result": {"type": "object", "description": "xAPI result", "properties": {
+                "score": {"type": "object", "required": ["scaled"], "properties": {
+                    "scaled": {"type": "number", "minimum": 0, "maximum": 1},
+                    "raw": {"type": "number"}, "min": {"type": "number"},
+                    "max": {"type": "number"}}},
+                "success": {"type": "boolean"}, "completion": {"type": "boolean"},
+                "duration": {"type": "string", "description": "ISO 8601, e.g. PT1M30S"},
+                "response": {"type": "string"},
+                "extensions": {"type": "object", "description": "Keys are IRIs"}},
+                "additionalProperties": False},
+            "timestamp": {"type": "string", "format": "date-time",
+                          "description": "When it happened, with a time zone"},
+            "resume": {"type": "object", "description": "Replaces the stored resume state"},
+            "actor": {"type": "object", "description": "Optional; must be you"},
+            "object": {"type": "object", "description": "Optional; must be this item"},
+        },
+    },
+    "EventRecorded": {
+        "type": "object", "required": ["id", "stored", "progress"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "stored": {"type": "boolean", "description": "False: a repeated id"},
+            "progress": {"type": "object", "required": ["item_id", "key", "status"],
+                         "properties": {"item_id": {"type": "integer"},
+                                        "key": {"type": "string"},
+                                        "course_completed": {"type": "boolean"},
+                                        **_PROGRESS_PROPERTIES}},
+        },
+    },
+    "EventBatchRecorded": {
+        "type": "object", "required": ["recorded", "events", "progress"],
+        "properties": {
+            "recorded": {"type": "integer", "description": "Events stored by this request"},
+            "events": {"type": "array", "description": "One per event sent, in order",
+                       "items": {"type": "object", "required": ["id", "stored"],
+                                 "properties": {"id": {"type": "string", "format": "uuid"},
+                                                "stored": {"type": "boolean",
+                                                           "description": "False: a "
+                                                                          "repeated id"}}}},
+            "progress": {"type": "object", "required": ["item_id", "key", "status"],
+                         "description": "The item's progress after the whole batch",
+                         "properties": {"item_id": {"type": "integer"},
+                                        "key": {"type": "string"},
+                                        "course_completed": {"type": "boolean"},
+                                        **_PROGRESS_PROPERTIES}},
+        },
+    },
+    "XapiAgent": {
+        "type": "object", "required": ["objectType", "account"],
+        "properties": {"objectType": {"const": "Agent"}, "name": {"type": "string"},
+                       "account": {"type": "object", "required": ["homePage", "name"],
+                                   "properties": {"homePage": {"type": "string"},
+                                                  "name": {"type": "string"}}}},
+    },
+    "XapiActivity": {
+        "type": "object", "required": ["objectType", "id"],
+        "properties": {"objectType": {"const": "Activity"},
+                       "id": {"type": "string", "format": "iri"},
+                       "definition": {"type": "object", "properties": {
+                           "name": {"type": "object",
+                                    "additionalProperties": {"type": "string"}},
+                           "type": {"type": "string", "format": "iri"}}}},
+    },
+    "XapiStatement": {
+        "type": "object",
+        "required": ["id", "actor", "verb", "object", "timestamp", "stored", "version",
+                     "authority"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "actor": {"$ref": "#/components/schemas/XapiAgent"},
+            "verb": {"type": "object", "required": ["id", "display"],
+                     "properties": {"id": {"type": "string", "format": "iri"},
+                                    "display": {"type": "object",
+                                                "additionalProperties": {"type": "string"}}}},
+            "object": {"$ref": "#/components/schemas/XapiActivity"},
+            "result": {"type": "object"},
+            "context": {"type": "object", "properties": {
+                "platform": {"type": "string"},
+                "contextActivities": {"type": "object", "properties": {
+                    "parent": {"type": "array",
+                               "items": {"$ref": "#/components/schemas/XapiActivity"}},
+                    "grouping": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/XapiActivity"}}}},
+                "extensions": {"type": "object"}}},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "stored": {"type": "string", "format": "date-time"},
+            "version": {"const": "1.0.3"},
+            "authority": {"$ref": "#/components/schemas/XapiAgent"},
+        },
+    },
+    "StatementResult": {
+        "type": "object", "required": ["statements", "more"],
+        "properties": {"statements": {"type": "array",
+                                      "items": {"$ref": "#/components/schemas/XapiStatement"}},
+                       "more": {"type": "string",
+                                "description": "Relative URL of the next page, or empty"}},
+    },
+}
+
+OPENAPI = {"paths": _OPENAPI_PATHS, "schemas": _OPENAPI_SCHEMAS}

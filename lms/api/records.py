@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
+from lms.api.openapi import ERROR, LANG_TEXT, json_content, json_response
 from lms.api.views import json_body
 from lms.core.errors import LmsError
 from lms.extensions import db
@@ -182,3 +183,211 @@ def correct_result(result_id: int):
     results.correct_result(result, g.api_user, score=body["score"],
                             reason=str(body["reason"]), expected_version=body["version"])
     return jsonify({"result": result_json(result)})
+
+
+# --- OpenAPI: this module's paths and the schemas only they use (merged in lms.api.openapi) ---
+
+_DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$",
+            "description": "A decimal as text, exactly as recorded"}
+_NULLABLE_DECIMAL = {"oneOf": [_DECIMAL, {"type": "null"}]}
+_STUDENT_PARAM = {"name": "user_id", "in": "path", "required": True,
+                  "schema": {"type": "integer"}, "description": "The student's account id"}
+_RESULT_PARAM = {"name": "result_id", "in": "path", "required": True,
+                 "schema": {"type": "integer"}}
+
+_OPENAPI_PATHS: dict = {
+    "/students/{user_id}/records": {
+        "get": {
+            "summary": "A student's credit records per institution, with GPA per term and "
+                       "cumulative",
+            "description": "Students see their own, administrators everyone's. An "
+                           "instructor sees only the records of the courses they teach "
+                           "(partial: true). Anyone else gets 404. Converted credits appear "
+                           "only as labelled equivalents.",
+            "tags": ["records"],
+            "parameters": [_STUDENT_PARAM],
+            "responses": {"200": json_response("The records", "StudentRecords"), "401": ERROR,
+                          "404": ERROR},
+        }
+    },
+    "/students/{user_id}/audit": {
+        "get": {
+            "summary": "The degree audit of a student at one institution",
+            "description": "Each requirement of the student's programme (credits in total "
+                           "and by category, required courses, minimum JLPT level) as done, "
+                           "in_progress or missing. The student and administrators only.",
+            "tags": ["records"],
+            "parameters": [_STUDENT_PARAM,
+                           {"name": "institution", "in": "query", "required": True,
+                            "schema": {"type": "string"}, "description": "Institution code"}],
+            "responses": {"200": json_response("The audit", "DegreeAudit"), "401": ERROR,
+                          "404": ERROR, "422": ERROR},
+        }
+    },
+    "/students/{user_id}/transcripts": {
+        "post": {
+            "summary": "Issue a transcript or diploma supplement (administrators)",
+            "description": "Renders the PDF, stores it immutably with its SHA-256 and an "
+                           "Ed25519 signature, and answers with the document id and its "
+                           "public verification URL. It supersedes the previous valid "
+                           "document of the same kind, institution and language.",
+            "tags": ["records"],
+            "parameters": [_STUDENT_PARAM],
+            "requestBody": {"required": True, "content": json_content("TranscriptRequest")},
+            "responses": {"201": json_response("The issued document", "IssuedDocument"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "422": ERROR},
+        }
+    },
+    "/results/{result_id}": {
+        "get": {
+            "summary": "A final course result",
+            "description": "The course's instructors, administrators and the student.",
+            "tags": ["records"],
+            "parameters": [_RESULT_PARAM],
+            "responses": {"200": json_response("The result", "FinalResultResponse"), "401": ERROR,
+                          "404": ERROR},
+        },
+        "patch": {
+            "summary": "Correct a final result's score (instructors of the course, "
+                       "administrators)",
+            "description": "Send the version you read: if someone saved in between, the "
+                           "answer is 409 and nothing changes. Every institution's record of "
+                           "the result is superseded by a new one with your reason.",
+            "tags": ["records"],
+            "parameters": [_RESULT_PARAM],
+            "requestBody": {"required": True, "content": json_content("ResultCorrection")},
+            "responses": {"200": json_response("The corrected result", "FinalResultResponse"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "409": ERROR, "422": ERROR},
+        },
+    },
+}
+
+_OPENAPI_SCHEMAS: dict = {
+    "CreditRecord": {
+        "type": "object",
+        "required": ["id", "source", "title", "credits", "grade", "passed", "term",
+                     "revision", "equivalents"],
+        "properties": {
+            "id": {"type": "integer"},
+            "source": {"enum": ["course", "transfer", "recognition"]},
+            "course": {"type": ["string", "null"]}, "title": LANG_TEXT,
+            "category": {"type": ["string", "null"]}, "credits": _DECIMAL,
+            "hours": {"type": ["integer", "null"]}, "score": _NULLABLE_DECIMAL,
+            "grade": {"type": "string"}, "grade_labels": LANG_TEXT,
+            "grade_points": _NULLABLE_DECIMAL, "passed": {"type": "boolean"},
+            "counts_in_gpa": {"type": "boolean"}, "term": {"type": "string"},
+            "awarded_on": {"type": "string", "format": "date"},
+            "origin": {"type": ["string", "null"]}, "revision": {"type": "integer"},
+            "supersedes": {"type": ["integer", "null"]},
+            "reason": {"type": ["string", "null"]},
+            "result_id": {"type": ["integer", "null"]},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "equivalents": {"type": "array", "items": {
+                "type": "object", "required": ["institution", "credits", "note"],
+                "properties": {"institution": {"type": "string"}, "credits": _DECIMAL,
+                               "hours": _DECIMAL, "note": {"type": "string"}}}},
+        },
+    },
+    "StudentRecords": {
+        "type": "object", "required": ["student", "partial", "institutions"],
+        "properties": {
+            "student": {"type": "object", "required": ["id", "name"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "name_ja": {"type": ["string", "null"]},
+                "student_numbers": {"type": "object", "additionalProperties": {
+                    "type": ["string", "null"]}}}},
+            "partial": {"type": "boolean",
+                        "description": "True: only the courses you teach are included"},
+            "institutions": {"type": "array", "items": {
+                "type": "object",
+                "required": ["code", "credits_earned", "gpa", "terms", "records"],
+                "properties": {
+                    "code": {"type": "string"}, "name": LANG_TEXT,
+                    "credit_hours": {"type": "integer"}, "credits_earned": _DECIMAL,
+                    "credits_attempted": _DECIMAL, "credits_transferred": _DECIMAL,
+                    "gpa": _NULLABLE_DECIMAL,
+                    "terms": {"type": "array", "items": {
+                        "type": "object", "required": ["term", "gpa"],
+                        "properties": {"term": {"type": "string"},
+                                       "credits_attempted": _DECIMAL,
+                                       "credits_earned": _DECIMAL,
+                                       "gpa": _NULLABLE_DECIMAL}}},
+                    "records": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/CreditRecord"}},
+                }}},
+        },
+    },
+    "DegreeAudit": {
+        "type": "object",
+        "required": ["student", "institution", "programme", "credits_earned", "requirements",
+                     "on_track", "complete"],
+        "properties": {
+            "student": {"type": "integer"}, "institution": {"type": "string"},
+            "programme": {"type": ["string", "null"]}, "credits_earned": _DECIMAL,
+            "credits_in_progress": _DECIMAL, "credits_transferred": _DECIMAL,
+            "transfer_cap": {"type": ["integer", "null"]}, "gpa": _NULLABLE_DECIMAL,
+            "jlpt_level": {"type": ["string", "null"]},
+            "expected_credits": _NULLABLE_DECIMAL, "on_track": {"type": "boolean"},
+            "complete": {"type": "boolean"},
+            "requirements": {"type": "array", "items": {
+                "type": "object", "required": ["kind", "label", "status", "required"],
+                "properties": {
+                    "kind": {"enum": ["total", "category", "course", "jlpt"]},
+                    "label": {"type": "string"},
+                    "status": {"enum": ["done", "in_progress", "missing"]},
+                    "required": {"type": "string"},
+                    "done": {"type": ["string", "null"]},
+                    "in_progress": _NULLABLE_DECIMAL, "missing": _NULLABLE_DECIMAL,
+                    "note": {"type": ["string", "null"]}}}},
+        },
+    },
+    "TranscriptRequest": {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["transcript", "diploma_supplement"], "default": "transcript"},
+            "institution": {"type": "string",
+                            "description": "Institution code; required for a transcript"},
+        },
+    },
+    "IssuedDocument": {
+        "type": "object",
+        "required": ["id", "kind", "sha256", "status", "verification_url", "issued_at"],
+        "properties": {
+            "id": {"type": "string", "description": "Random, 144 bits"},
+            "kind": {"type": "string"}, "language": {"type": "string"},
+            "subject": {"type": ["integer", "null"]},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "status": {"enum": ["valid", "superseded", "revoked"]},
+            "supersedes": {"type": ["string", "null"]},
+            "verification_url": {"type": "string"}, "download_url": {"type": "string"},
+        },
+    },
+    "FinalResult": {
+        "type": "object",
+        "required": ["id", "student", "course", "score", "term", "version", "records"],
+        "properties": {
+            "id": {"type": "integer"}, "student": {"type": "integer"},
+            "course": {"type": "string"}, "score": _DECIMAL, "term": {"type": "string"},
+            "awarded_on": {"type": "string", "format": "date"},
+            "source": {"enum": ["course", "import"]},
+            "version": {"type": "integer", "description": "Send it back when correcting"},
+            "finalised_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "records": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "FinalResultResponse": {"type": "object", "required": ["result"],
+                            "properties": {"result": {"$ref": "#/components/schemas/FinalResult"}}},
+    "ResultCorrection": {
+        "type": "object", "required": ["score", "reason", "version"],
+        "properties": {"score": {"type": ["number", "string"], "description": "0-100"},
+                       "reason": {"type": "string"},
+                       "version": {"type": "integer",
+                                   "description": "The version you read; 409 if stale"}},
+    },
+}
+
+OPENAPI = {"paths": _OPENAPI_PATHS, "schemas": _OPENAPI_SCHEMAS}

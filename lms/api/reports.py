@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
+from lms.api.openapi import ERROR, LANG_TEXT, json_content, json_response
 from lms.api.views import json_body
 from lms.catalog.models import Course, Program
 from lms.content.services import content_disposition
@@ -247,3 +248,280 @@ def revoke_certificate(doc_id: str):
     certificate = certificates.revoke_certificate(certificate, str(body.get("reason") or ""),
                                                   g.api_user)
     return jsonify({"certificate": certificate_json(certificate)})
+
+
+# --- OpenAPI: this module's paths and the schemas only they use (merged in lms.api.openapi) ---
+
+_DOC_PARAM = {"name": "doc_id", "in": "path", "required": True,
+              "schema": {"type": "string", "maxLength": 40}}
+_REPORT_QUERY = [
+    {"name": n, "in": "query", "required": False, "schema": {"type": "string"},
+     "description": d} for n, d in (
+        ("programme", "Programme code"), ("cohort", "Cohort code"), ("course", "Course code"),
+        ("module", "Module key (with course)"), ("student", "Student id, e-mail or number"),
+        ("from", "First day, YYYY-MM-DD"), ("to", "Last day, YYYY-MM-DD"),
+        ("stalled_days", "Days without activity that count as stalled (default 7)"),
+        ("status", "completed, in_progress, stalled or not_started"),
+        ("sort", "name, course, percent, score, time, last or status; '-' first: descending"),
+        ("lang", "Labels in this language (en, ja, uz, ru)"))]
+
+_NULLABLE_NUM = {"type": ["number", "null"]}
+_CREDITS = {"type": "object", "additionalProperties": {"type": "number"},
+            "description": "Institution code to credits earned"}
+
+_OPENAPI_PATHS: dict = {
+    "/reports/completion": {
+        "get": {
+            "summary": "A completion report's figures (administrators)",
+            "description": "Completion, scores, time spent, credits earned and status per "
+                           "enrolment in scope (a programme, cohort, course or module, "
+                           "student; dates), with the summary and the charts' data. At "
+                           "least one of programme, cohort, course or student.",
+            "tags": ["reports"],
+            "parameters": _REPORT_QUERY + [
+                {"name": "page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": {"200": json_response("The report", "CompletionReport"), "401": ERROR,
+                          "403": ERROR, "422": ERROR},
+        }
+    },
+    "/reports": {
+        "post": {
+            "summary": "Issue a completion report (administrators)",
+            "description": "Renders the report (pdf, xlsx or csv, labels in `language`) and "
+                           "issues it as an immutable document: stored bytes, SHA-256, "
+                           "Ed25519 signature, who, when, parameters. Returns its id and "
+                           "verification URL; its file never changes.",
+            "tags": ["reports"],
+            "requestBody": {"required": True, "content": json_content("ReportRequest")},
+            "responses": {"201": json_response("The issued report", "IssuedReportResponse"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR},
+        },
+        "get": {
+            "summary": "Reports issued so far, newest first (administrators)",
+            "tags": ["reports"],
+            "parameters": [{"name": n, "in": "query", "required": False,
+                            "schema": {"type": "string"}} for n in ("scope", "format",
+                                                                    "status")],
+            "responses": {"200": json_response("Issued reports", "IssuedReportList"), "401": ERROR,
+                          "403": ERROR},
+        },
+    },
+    "/reports/{doc_id}": {
+        "get": {
+            "summary": "An issued report (administrators)",
+            "tags": ["reports"], "parameters": [_DOC_PARAM],
+            "responses": {"200": json_response("The issued report", "IssuedReportResponse"),
+                          "401": ERROR, "403": ERROR, "404": ERROR},
+        }
+    },
+    "/reports/{doc_id}/file": {
+        "get": {
+            "summary": "An issued report's file, byte for byte as issued (administrators)",
+            "tags": ["reports"], "parameters": [_DOC_PARAM],
+            "responses": {"200": {"description": "The file (PDF, XLSX or CSV); header "
+                                                 "X-Content-SHA256 is its SHA-256",
+                                  "content": {"application/octet-stream": {"schema": {
+                                      "type": "string", "format": "binary"}}}},
+                          "401": ERROR, "403": ERROR, "404": ERROR},
+        }
+    },
+    "/certificates": {
+        "post": {
+            "summary": "Issue a certificate of completion for a student (administrators)",
+            "description": "A course the student completed, or a programme whose degree "
+                           "audit is complete at every institution. Makes a bilingual PDF "
+                           "(QR code to its verification page) and a signed Open Badges "
+                           "3.0 credential. 409 when a valid one exists (send reissue).",
+            "tags": ["certificates"],
+            "requestBody": {"required": True, "content": json_content("CertificateRequest")},
+            "responses": {"201": json_response("The certificate", "CertificateResponse"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "409": ERROR, "422": ERROR},
+        }
+    },
+    "/certificates/bulk": {
+        "post": {
+            "summary": "Issue certificates for a cohort (administrators)",
+            "description": "Every active student of the cohort who completed the course "
+                           "(or programme) and has no valid certificate for it; the others "
+                           "are listed with the reason.",
+            "tags": ["certificates"],
+            "requestBody": {"required": True, "content": json_content("BulkCertificateRequest")},
+            "responses": {"200": json_response("Issued and skipped", "BulkCertificateResult"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "422": ERROR},
+        }
+    },
+    "/certificates/{doc_id}": {
+        "get": {
+            "summary": "A certificate and its status (administrators; the student)",
+            "tags": ["certificates"], "parameters": [_DOC_PARAM],
+            "responses": {"200": json_response("The certificate", "CertificateResponse"),
+                          "401": ERROR, "404": ERROR},
+        }
+    },
+    "/certificates/{doc_id}/credential": {
+        "get": {
+            "summary": "The certificate's Open Badges 3.0 credential, as issued",
+            "description": "An OpenBadgeCredential (JSON-LD) with a DataIntegrityProof "
+                           "(eddsa-jcs-2022) by the platform's key (did:key); valid "
+                           "against 1EdTech's AchievementCredential schema.",
+            "tags": ["certificates"], "parameters": [_DOC_PARAM],
+            "responses": {"200": {"description": "The signed credential",
+                                  "content": {"application/ld+json": {"schema": {
+                                      "type": "object"}}}},
+                          "401": ERROR, "404": ERROR},
+        }
+    },
+    "/certificates/{doc_id}/revoke": {
+        "post": {
+            "summary": "Revoke a certificate and its credential (administrators)",
+            "tags": ["certificates"], "parameters": [_DOC_PARAM],
+            "requestBody": {"required": True, "content": json_content("RevokeRequest")},
+            "responses": {"200": json_response("The certificate, revoked", "CertificateResponse"),
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "409": ERROR, "422": ERROR},
+        }
+    },
+}
+
+_OPENAPI_SCHEMAS: dict = {
+    "ReportRequest": {
+        "type": "object",
+        "properties": {
+            **{n: {"type": "string"} for n in ("programme", "cohort", "course", "module",
+                                               "from", "to", "status", "sort")},
+            "student": {"type": ["string", "integer"],
+                        "description": "Student id, e-mail or student number"},
+            "stalled_days": {"type": ["integer", "string"]},
+            "format": {"enum": ["pdf", "xlsx", "csv"], "default": "pdf"},
+            "language": {"type": "string", "default": "en",
+                         "description": "Labels in en, ja, uz or ru"},
+        },
+    },
+    "IssuedReport": {
+        "type": "object",
+        "required": ["id", "kind", "format", "language", "issued_at", "sha256", "status",
+                     "verification_url", "download_url", "parameters"],
+        "properties": {
+            "id": {"type": "string"}, "kind": {"const": "completion_report"},
+            "format": {"enum": ["pdf", "xlsx", "csv"]}, "language": {"type": "string"},
+            "title": LANG_TEXT, "scope": {"type": "string"},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "issued_by": {"type": ["string", "null"]},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "size": {"type": "integer"}, "filename": {"type": "string"},
+            "content_type": {"type": "string"},
+            "status": {"enum": ["valid", "superseded", "revoked"]},
+            "revocation_reason": {"type": ["string", "null"]},
+            "parameters": {"type": "object"}, "figures": {"type": "object"},
+            "verification_url": {"type": "string"}, "download_url": {"type": "string"},
+        },
+    },
+    "IssuedReportResponse": {"type": "object", "required": ["report"], "properties": {
+        "report": {"$ref": "#/components/schemas/IssuedReport"}}},
+    "IssuedReportList": {"type": "object", "required": ["reports"], "properties": {
+        "reports": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedReport"}}}},
+    "CompletionReport": {
+        "type": "object",
+        "required": ["parameters", "summary", "charts", "rows", "page", "pages"],
+        "properties": {
+            "parameters": {"type": "object"}, "language": {"type": "string"},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "summary": {"type": "object", "required": ["students", "enrolments", "completed"],
+                        "properties": {
+                            "students": {"type": "integer"}, "enrolments": {"type": "integer"},
+                            "completed": {"type": "integer"},
+                            "completion_rate": {"type": "integer"},
+                            "average_percent": {"type": "integer"},
+                            "average_score": _NULLABLE_NUM, "hours": {"type": "number"},
+                            "statuses": {"type": "object",
+                                         "additionalProperties": {"type": "integer"}},
+                            "credits": _CREDITS}},
+            "charts": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title", "description", "headers",
+                                               "rows"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "description": {"type": "string"},
+                               "headers": {"type": "array", "items": {"type": "string"}},
+                               "rows": {"type": "array", "items": {
+                                   "type": "array", "items": {"type": "string"}}}}}},
+            "page": {"type": "integer"}, "pages": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "rows": {"type": "array", "items": {
+                "type": "object",
+                "required": ["student", "course", "done", "required", "percent", "status"],
+                "properties": {
+                    "student": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "name_ja": {"type": ["string", "null"]},
+                        "student_number": {"type": ["string", "null"]},
+                        "email": {"type": "string"}, "cohort": {"type": ["string", "null"]}}},
+                    "course": {"type": "string"}, "done": {"type": "integer"},
+                    "required": {"type": "integer"},
+                    "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "score": _NULLABLE_NUM, "hours": {"type": "number"},
+                    "seconds": {"type": "integer"}, "credits": _CREDITS,
+                    "status": {"enum": ["completed", "in_progress", "stalled",
+                                        "not_started"]},
+                    "last_activity": {"type": ["string", "null"], "format": "date-time"},
+                    "completed_at": {"type": ["string", "null"], "format": "date-time"}}}},
+        },
+    },
+    "CertificateRequest": {
+        "type": "object", "required": ["student"],
+        "properties": {
+            "student": {"type": ["string", "integer"],
+                        "description": "Student id, e-mail or student number"},
+            "course": {"type": "string", "description": "Course code (or programme)"},
+            "programme": {"type": "string", "description": "Programme code (or course)"},
+            "reissue": {"type": "boolean", "default": False,
+                        "description": "Replace a valid certificate (it is superseded)"},
+        },
+    },
+    "BulkCertificateRequest": {
+        "type": "object", "required": ["cohort"],
+        "properties": {"cohort": {"type": "string"}, "course": {"type": "string"},
+                       "programme": {"type": "string"}},
+    },
+    "RevokeRequest": {"type": "object", "required": ["reason"],
+                      "properties": {"reason": {"type": "string", "minLength": 1,
+                                                "description": "Shown on the verification "
+                                                               "page"}}},
+    "Certificate": {
+        "type": "object",
+        "required": ["id", "scope", "code", "status", "verification_url", "credential"],
+        "properties": {
+            "id": {"type": "string"}, "scope": {"enum": ["course", "programme"]},
+            "code": {"type": "string"}, "student": {"type": ["integer", "null"]},
+            "name": {"type": "string"}, "issued_at": {"type": "string", "format": "date-time"},
+            "status": {"enum": ["valid", "superseded", "revoked"]},
+            "revocation_reason": {"type": ["string", "null"]},
+            "supersedes": {"type": ["string", "null"]},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "verification_url": {"type": "string"},
+            "credential": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["id", "verification_url", "url"],
+                "properties": {"id": {"type": "string"}, "sha256": {"type": "string"},
+                               "verification_url": {"type": "string"},
+                               "url": {"type": "string"}}}]},
+        },
+    },
+    "CertificateResponse": {"type": "object", "required": ["certificate"], "properties": {
+        "certificate": {"$ref": "#/components/schemas/Certificate"}}},
+    "BulkCertificateResult": {
+        "type": "object", "required": ["issued", "skipped"],
+        "properties": {
+            "issued": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}},
+            "skipped": {"type": "array", "items": {
+                "type": "object", "required": ["student", "reason"],
+                "properties": {"student": {"type": "integer"}, "email": {"type": "string"},
+                               "reason": {"type": "string"}}}},
+        },
+    },
+}
+
+OPENAPI = {"paths": _OPENAPI_PATHS, "schemas": _OPENAPI_SCHEMAS}

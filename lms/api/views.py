@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from lms.api import bp
 from lms.api.auth import token_required
 from lms.api.errors import ApiError
-from lms.api.openapi import openapi_document
+from lms.api.openapi import ERROR, json_content, json_response, openapi_document
 from lms.auth import services as auth_services
 from lms.auth.throttle import login_limits
 from lms.extensions import csrf
@@ -73,3 +73,86 @@ def me():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+# --- OpenAPI: this module's paths and the schemas only they use (merged in lms.api.openapi) ---
+
+_OPENAPI_PATHS: dict = {
+    "/auth/token": {
+        "post": {
+            "summary": "Exchange e-mail and password for a bearer token",
+            "security": [],
+            "tags": ["auth"],
+            "requestBody": {"required": True, "content": json_content("TokenRequest")},
+            "responses": {
+                "201": json_response("A new token; shown once", "Token"),
+                "400": ERROR, "401": ERROR, "422": ERROR, "429": ERROR,
+            },
+        },
+        "delete": {
+            "summary": "Revoke the token used for this request",
+            "tags": ["auth"],
+            "responses": {"204": {"description": "Revoked"}, "401": ERROR},
+        },
+    },
+    "/me": {
+        "get": {
+            "summary": "The signed-in user",
+            "tags": ["auth"],
+            "responses": {"200": json_response("The user", "MeResponse"), "401": ERROR},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "tags": ["meta"],
+            "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }
+    },
+}
+
+_OPENAPI_SCHEMAS: dict = {
+    "TokenRequest": {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {
+            "email": {"type": "string", "format": "email"},
+            "password": {"type": "string"},
+            "name": {"type": "string", "description": "A label for the token"},
+        },
+    },
+    "Token": {
+        "type": "object",
+        "required": ["token", "token_type", "expires_at"],
+        "properties": {
+            "token": {"type": "string"},
+            "token_type": {"const": "Bearer"},
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "email", "name", "role"],
+        "properties": {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "name_ja": {"type": ["string", "null"]},
+            "name_kana": {"type": ["string", "null"]},
+            "role": {"enum": ["student", "instructor", "admin"]},
+            "locale": {"type": ["string", "null"]},
+            "timezone": {"type": "string"},
+            "student_number": {"type": ["string", "null"]},
+            "cohort": {"type": ["string", "null"]},
+        },
+    },
+    "MeResponse": {
+        "type": "object",
+        "required": ["user"],
+        "properties": {"user": {"$ref": "#/components/schemas/User"}},
+    },
+}
+
+OPENAPI = {"paths": _OPENAPI_PATHS, "schemas": _OPENAPI_SCHEMAS}
