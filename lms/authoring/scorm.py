@@ -224,40 +224,68 @@ def _mappings(objective: _Node) -> str:
 
 def _describe(node: _Node) -> list[tuple[str, str]]:
     """(rule text in the spec's own vocabulary, effect key) for one child of <sequencing>."""
-    low, found = node.name.lower(), []
-    if low == "sequencingrules":
-        for rule in node.children:
-            action = (rule.kid("ruleAction") or rule).attr("action") or "?"
-            text = f"{action.strip()} if {_conditions(rule.kid('ruleConditions'), 'all')}"
-            found.append((f"{rule.name} ({text})", rule.name.lower()))
-    elif low == "rolluprules":
-        if _attr_list(node):
-            found.append((f"rollupRules ({_attr_list(node)})", low))
-        for rule in node.kids("rollupRule"):
-            action = ((rule.kid("rollupAction") or rule).attr("action") or "?").strip()
-            children = (rule.attr("childActivitySet") or "all").strip()
-            if children == "atLeastCount":
-                children = f"at least {(rule.attr('minimumCount') or '0').strip()}"
-            elif children == "atLeastPercent":
-                percent = (rule.attr("minimumPercent") or "0").strip()
-                try:
-                    children = f"at least {float(percent) * 100:g}%"
-                except ValueError:
-                    children = f"at least {percent} (minimumPercent)"
-            conds = _conditions(rule.kid("rollupConditions"), "any")
-            found.append((f"rollupRule ({action} if {children} children {conds})", low))
-    elif low == "objectives":
-        prefix = "adlseq objectives" if "adlseq" in node.ns else "objectives"
-        for obj in node.children:
-            oid = (obj.attr("objectiveID") or "?").strip()
-            if obj.name.lower() == "primaryobjective":
-                if _mappings(obj):
-                    found.append((f"{prefix} (primary objective '{oid}'{_mappings(obj)})", low))
-            else:
-                found.append((f"{prefix} (objective '{oid}'{_mappings(obj)})", low))
-    else:
-        found.append((f"{node.name} ({_attr_list(node)})" if _attr_list(node) else node.name, low))
+    low = node.name.lower()
+    describe = _DESCRIBERS.get(low)
+    if describe is not None:
+        return describe(node, low)
+    return [(f"{node.name} ({_attr_list(node)})" if _attr_list(node) else node.name, low)]
+
+
+def _describe_sequencing_rules(node: _Node, low: str) -> list[tuple[str, str]]:
+    """One entry per pre-, post- or exit-condition rule, keyed by the rule's own name."""
+    found = []
+    for rule in node.children:
+        action = (rule.kid("ruleAction") or rule).attr("action") or "?"
+        text = f"{action.strip()} if {_conditions(rule.kid('ruleConditions'), 'all')}"
+        found.append((f"{rule.name} ({text})", rule.name.lower()))
     return found
+
+
+def _describe_rollup_rules(node: _Node, low: str) -> list[tuple[str, str]]:
+    """The rollupRules attributes (if any), then one entry per rollupRule."""
+    found = []
+    if _attr_list(node):
+        found.append((f"rollupRules ({_attr_list(node)})", low))
+    for rule in node.kids("rollupRule"):
+        action = ((rule.kid("rollupAction") or rule).attr("action") or "?").strip()
+        conds = _conditions(rule.kid("rollupConditions"), "any")
+        found.append((f"rollupRule ({action} if {_rollup_children(rule)} children {conds})", low))
+    return found
+
+
+def _rollup_children(rule: _Node) -> str:
+    """The children a rollupRule looks at: all, any, at least 2, at least 50%..."""
+    children = (rule.attr("childActivitySet") or "all").strip()
+    if children == "atLeastCount":
+        return f"at least {(rule.attr('minimumCount') or '0').strip()}"
+    if children == "atLeastPercent":
+        percent = (rule.attr("minimumPercent") or "0").strip()
+        try:
+            return f"at least {float(percent) * 100:g}%"
+        except ValueError:
+            return f"at least {percent} (minimumPercent)"
+    return children
+
+
+def _describe_objectives(node: _Node, low: str) -> list[tuple[str, str]]:
+    """Each objective; the primary one only when it is mapped to a global objective."""
+    prefix = "adlseq objectives" if "adlseq" in node.ns else "objectives"
+    found = []
+    for obj in node.children:
+        oid = (obj.attr("objectiveID") or "?").strip()
+        if obj.name.lower() == "primaryobjective":
+            if _mappings(obj):
+                found.append((f"{prefix} (primary objective '{oid}'{_mappings(obj)})", low))
+        else:
+            found.append((f"{prefix} (objective '{oid}'{_mappings(obj)})", low))
+    return found
+
+
+_DESCRIBERS = {
+    "sequencingrules": _describe_sequencing_rules,
+    "rolluprules": _describe_rollup_rules,
+    "objectives": _describe_objectives,
+}
 
 
 def _effect(key: str) -> str:
