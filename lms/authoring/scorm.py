@@ -519,31 +519,48 @@ class _Reader:
             "progress_weight": None,
             "scaled_passing_score": None,
         }
+        data["time_limit_action"] = self._time_limit_action(item, who)
+        if data["prerequisites"]:
+            self._not_enforced(who, f"prerequisites ({data['prerequisites']})", "prerequisites")
+        threshold = item.kid("completionThreshold")
+        if threshold is not None:
+            self._completion_threshold(threshold, data, who)
+        self._sequencing_data(seq, data, who)
+        self._warn_runtime_extras(item, who)
+        return data
+
+    def _time_limit_action(self, item: _Node, who: str) -> str | None:
+        """timeLimitAction in the spelling cmi uses ("exit,message"); unknown ones warned
+        about and dropped."""
         action = re.sub(r"\s*,\s*", ",", _text(item.kid("timelimitaction")).lower()) or None
         if action and action not in _TIME_LIMIT_ACTIONS:
             self.warn(
                 _("%(who)s: unknown timeLimitAction '%(value)s' ignored.", who=who, value=action)
             )
             action = None
-        data["time_limit_action"] = action
-        if data["prerequisites"]:
-            self._not_enforced(who, f"prerequisites ({data['prerequisites']})", "prerequisites")
-        threshold = item.kid("completionThreshold")
-        if threshold is not None:
-            by_measure = (threshold.attr("completedByMeasure") or "").strip().lower()
-            minimum = threshold.attr("minProgressMeasure")
-            value = self._node_number(threshold, 0, 1, who) if _text(threshold) else None
-            if value is None and minimum:
-                value = self._number(minimum, "minProgressMeasure", threshold.line, 0, 1, who)
-            data["completed_by_measure"] = by_measure == "true" if by_measure else value is not None
-            data["completion_threshold"] = 1.0 if value is None and by_measure == "true" else value
-            data["progress_weight"] = self._number(
-                threshold.attr("progressWeight"), "progressWeight", threshold.line, 0, 1, who
+        return action
+
+    def _completion_threshold(self, threshold: _Node, data: dict, who: str) -> None:
+        """The threshold's value (element text, else minProgressMeasure), whether completion
+        is by measure, and the progress weight, into ``data``; what is not enforced warned."""
+        by_measure = (threshold.attr("completedByMeasure") or "").strip().lower()
+        minimum = threshold.attr("minProgressMeasure")
+        value = self._node_number(threshold, 0, 1, who) if _text(threshold) else None
+        if value is None and minimum:
+            value = self._number(minimum, "minProgressMeasure", threshold.line, 0, 1, who)
+        data["completed_by_measure"] = by_measure == "true" if by_measure else value is not None
+        data["completion_threshold"] = 1.0 if value is None and by_measure == "true" else value
+        data["progress_weight"] = self._number(
+            threshold.attr("progressWeight"), "progressWeight", threshold.line, 0, 1, who
+        )
+        if _attr_list(threshold):
+            self._not_enforced(
+                who, f"completionThreshold ({_attr_list(threshold)})", "completionthreshold"
             )
-            if _attr_list(threshold):
-                self._not_enforced(
-                    who, f"completionThreshold ({_attr_list(threshold)})", "completionthreshold"
-                )
+
+    def _sequencing_data(self, seq: list[_Node], data: dict, who: str) -> None:
+        """What sequencing says that the run-time uses: the attempt's duration limit (it
+        wins over maxtimeallowed) and a primary objective's passing measure."""
         for part in seq:
             if part.name.lower() == "limitconditions" and part.attr("attemptAbsoluteDurationLimit"):
                 data["max_time_allowed"] = part.attr("attemptAbsoluteDurationLimit").strip()
@@ -553,6 +570,9 @@ class _Reader:
                 data["scaled_passing_score"] = (
                     self._node_number(measure, -1, 1, who) if _text(measure) else 1.0
                 )
+
+    def _warn_runtime_extras(self, item: _Node, who: str) -> None:
+        """adlnav hideLMSUI and adlcp:data maps: read, never provided; warned about."""
         hidden = [
             _text(h)
             for n in item.kids("presentation")
@@ -566,7 +586,6 @@ class _Reader:
         for shared in item.kids("data"):
             for target in shared.kids("map"):
                 self._not_enforced(who, f"adlcp:data (targetID {target.attr('targetID')})", "data")
-        return data
 
     def _launchable(self, item, ident, title, ref, data, path, visible, who) -> None:
         res = self.resources.get(ref)

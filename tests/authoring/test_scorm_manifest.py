@@ -532,3 +532,34 @@ def test_invalid_mastery_score_is_a_problem(tmp_path):
 def test_keys_are_sanitised(identifier, expected):
     assert _sanitise(identifier) == expected
     assert KEY_RE.match(_sanitise("項目")) and _sanitise("項目") == _sanitise("項目")
+
+
+def test_bad_run_time_numbers_are_reported_in_manifest_order(tmp_path):
+    """mastery score, then the completion threshold and its progress weight, then the
+    sequencing's passing measure: each out-of-range number is one problem, in that order."""
+    manifest = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="M" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+    xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="O"><organization identifier="O"><title>Org</title>
+    <item identifier="A" identifierref="R"><title>A</title>
+      <imsss:sequencing><imsss:objectives>
+        <imsss:primaryObjective objectiveID="p" satisfiedByMeasure="true">
+          <imsss:minNormalizedMeasure>2</imsss:minNormalizedMeasure>
+        </imsss:primaryObjective>
+      </imsss:objectives></imsss:sequencing>
+      <adlcp:completionThreshold progressWeight="-1">1.5</adlcp:completionThreshold>
+      <adlcp:masteryscore>120</adlcp:masteryscore>
+      <adlcp:timelimitaction>Exit , Message</adlcp:timelimitaction>
+    </item>
+  </organization></organizations>
+  <resources><resource identifier="R" adlcp:scormType="sco" href="a.html"/></resources>
+</manifest>"""
+    problems = rejected(make_package(tmp_path / "p", manifest, ["a.html"]))
+    assert [p.message for p in problems] == [
+        "Item 'A': masteryscore must be 0 to 100, not '120'.",
+        "Item 'A': completionThreshold must be 0 to 1, not '1.5'.",
+        "Item 'A': progressWeight must be 0 to 1, not '-1'.",
+        "Item 'A': minNormalizedMeasure must be -1 to 1, not '2'.",
+    ]
