@@ -18,7 +18,7 @@ INSTITUTIONS = [
 
 def ensure_reference_data() -> None:
     for code, name, country, hours in INSTITUTIONS:
-        if catalog.institution_by_code(code) is None:
+        if catalog.find_institution(code) is None:
             db.session.add(Institution(code=code, name=name, country=country, credit_hours=hours))
     for code, title in (("game-development", {"en": "Game development", "ja": "ゲーム開発"}),
                         ("japanese", {"en": "Japanese", "ja": "日本語"})):

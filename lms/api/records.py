@@ -13,9 +13,10 @@ from lms.api.auth import token_required
 from lms.api.errors import ApiError
 from lms.api.openapi import ERROR, LANG_TEXT, json_content, json_response
 from lms.api.views import json_body
+from lms.catalog import reference
 from lms.core.errors import LmsError
 from lms.extensions import db
-from lms.records import degree_audit, documents, requirements, results, services, transcripts
+from lms.records import degree_audit, documents, results, services, transcripts
 from lms.records.models import FinalResult
 
 
@@ -123,7 +124,7 @@ def issue_transcript(user_id: int):
                            _("'institution' (a code such as TUT) is required for a "
                              "transcript."),
                            [{"field": "institution", "message": _("This field is required.")}])
-        institution = requirements.institution_by_code(code)
+        institution = reference.get_institution(code)
     doc = transcripts.issue(student, kind, g.api_user, institution)
     return jsonify(document_json(doc)), 201
 

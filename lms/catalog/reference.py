@@ -76,15 +76,26 @@ def reference_data() -> dict:
     }
 
 
+# The one look-up of each by code: find_* answers None, get_* raises NotFound saying so.
+
+
+def find_institution(code: str) -> Institution | None:
+    return db.session.scalar(select(Institution).where(Institution.code == code))
+
+
+def find_program(code: str) -> Program | None:
+    return db.session.scalar(select(Program).where(Program.code == code))
+
+
 def get_institution(code: str) -> Institution:
-    row = db.session.scalar(select(Institution).where(Institution.code == code))
+    row = find_institution(code)
     if row is None:
         raise NotFound(_("There is no institution with the code %(code)s.", code=code))
     return row
 
 
 def get_program(code: str) -> Program:
-    row = db.session.scalar(select(Program).where(Program.code == code))
+    row = find_program(code)
     if row is None:
         raise NotFound(_("There is no programme with the code %(code)s.", code=code))
     return row

@@ -25,6 +25,7 @@ from lms.catalog.models import (
     Program,
     Track,
 )
+from lms.catalog.reference import find_institution, find_program
 from lms.core import provenance
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from lms.core.i18n import pick
@@ -62,10 +63,6 @@ def current_term(today=None) -> str:
 # --- reference data ------------------------------------------------------------
 
 
-def institution_by_code(code: str) -> Institution | None:
-    return db.session.scalar(select(Institution).where(Institution.code == code))
-
-
 def load_catalog_file(path: Path) -> dict[str, int]:
     """Create or update institutions, programmes and tracks from a catalog.yaml."""
     try:
@@ -78,18 +75,18 @@ def load_catalog_file(path: Path) -> dict[str, int]:
                                 format=CATALOG_FORMAT))
     counts = {"institutions": 0, "programmes": 0, "tracks": 0}
     for row in data.get("institutions") or []:
-        inst = institution_by_code(row["code"]) or Institution(code=row["code"])
+        inst = find_institution(row["code"]) or Institution(code=row["code"])
         inst.name, inst.country = row["name"], row["country"]
         inst.credit_hours = int(row["credit_hours"])
         db.session.add(inst)
         counts["institutions"] += 1
     db.session.flush()
     for row in data.get("programmes") or []:
-        program = db.session.scalar(select(Program).where(Program.code == row["code"])) or Program(
+        program = find_program(row["code"]) or Program(
             code=row["code"])
         program.title = row["title"]
-        program.institutions = [institution_by_code(c) for c in row.get("institutions") or []
-                                if institution_by_code(c)]
+        program.institutions = [find_institution(c) for c in row.get("institutions") or []
+                                if find_institution(c)]
         db.session.add(program)
         counts["programmes"] += 1
     for row in data.get("tracks") or []:
@@ -151,7 +148,7 @@ def _checked_course(fields: CourseFields, course: Course | None) -> _CheckedCour
     title = {k: v.strip() for k, v in (fields.title or {}).items() if isinstance(v, str) and v.strip()}
     if not title.get("en"):
         problems.append(("title", _("An English title is required.")))
-    provider = institution_by_code(fields.provider or "")
+    provider = find_institution(fields.provider or "")
     if provider is None:
         problems.append(("provider", _("There is no institution with the code %(code)s.",
                                        code=fields.provider)))
@@ -200,7 +197,7 @@ def _credit_rows(credits: dict, problems: list) -> list[tuple[Institution, Decim
     0-60 are problems, one per code, in the order given."""
     rows = []
     for code, value in credits.items():
-        inst = institution_by_code(code)
+        inst = find_institution(code)
         if inst is None:
             problems.append(("credits", _("There is no institution with the code %(code)s.",
                                           code=code)))

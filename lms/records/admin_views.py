@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms.catalog import reference
 from lms.catalog.models import Institution
 from lms.core.access import admin_required
 from lms.core.errors import LmsError
@@ -137,7 +138,7 @@ def edit_scale(scale_id: int):
 @admin_required
 def program_requirements(code: str):
     try:
-        program = requirements.program_by_code(code)
+        program = reference.get_program(code)
     except LmsError:
         abort(404)
     form = RequirementForm()
@@ -145,7 +146,7 @@ def program_requirements(code: str):
                                 for i in program.institutions]
     if form.validate_on_submit():
         try:
-            institution = requirements.institution_by_code(form.institution.data or "")
+            institution = reference.get_institution(form.institution.data or "")
             requirements.add_requirement(
                 program, institution, form.kind.data, current_user, credits=form.credits.data,
                 category=form.category.data, course_code=form.course_code.data,
@@ -193,7 +194,7 @@ def hemis_page():
 @admin_required
 def hemis_csv():
     try:
-        institution = requirements.institution_by_code(request.args.get("institution", ""))
+        institution = reference.get_institution(request.args.get("institution", ""))
         cohort = people.cohort_by_code(request.args["cohort"]) if request.args.get(
             "cohort") else None
         chunks = hemis.csv_chunks(institution, term=request.args.get("term") or None,

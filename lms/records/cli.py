@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lms.catalog import reference
 from lms.core.cli import fail as _fail
 from lms.core.cli import lms_cli
 from lms.core.errors import LmsError
@@ -64,10 +65,10 @@ def verify_chain_command(documents: bool):
 def hemis_export_command(institution, term, cohort, output):
     """Export credit records in the HEMIS layout (docs/hemis-export.md)."""
     from lms.people import services as people
-    from lms.records import hemis, requirements
+    from lms.records import hemis
 
     try:
-        inst = requirements.institution_by_code(institution)
+        inst = reference.get_institution(institution)
         group = people.cohort_by_code(cohort) if cohort else None
         if cohort and group is None:
             raise click.ClickException(f"There is no cohort with the code {cohort}.")
@@ -107,13 +108,13 @@ def import_results_command(path: Path):
 @click.option("--institution", default=None, help="For a transcript: the institution code.")
 def issue_command(student, kind, institution):
     """Issue a transcript or diploma supplement for STUDENT (e-mail or student number)."""
-    from lms.records import documents, requirements, results, transcripts
+    from lms.records import documents, results, transcripts
 
     try:
         user = results.student_by_key(student)
         if user is None:
             raise click.ClickException(f"No student has the e-mail or number {student}.")
-        inst = requirements.institution_by_code(institution) if institution else None
+        inst = reference.get_institution(institution) if institution else None
         doc = transcripts.issue(user, kind, None, inst)
     except LmsError as exc:
         _fail(exc)

@@ -15,6 +15,7 @@ from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import aliased, selectinload
 
 from lms.auth.models import User
+from lms.catalog import reference
 from lms.catalog.models import (
     JLPT_LEVELS,
     Course,
@@ -24,7 +25,7 @@ from lms.catalog.models import (
     Program,
     Track,
 )
-from lms.core.errors import NotFound, ValidationError
+from lms.core.errors import ValidationError
 from lms.core.i18n import pick
 from lms.extensions import db
 from lms.learning.models import CourseResult
@@ -285,10 +286,7 @@ def audits_for(student: User) -> list[DegreeAudit]:
 
 
 def audit_by_code(student: User, code: str) -> DegreeAudit:
-    institution = db.session.scalar(select(Institution).where(Institution.code == code))
-    if institution is None:
-        raise NotFound(_("There is no institution with the code %(code)s.", code=code))
-    return degree_audit(student, institution)
+    return degree_audit(student, reference.get_institution(code))
 
 
 # --- cohort overview ---------------------------------------------------------------

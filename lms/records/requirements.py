@@ -108,19 +108,5 @@ def get_requirement(requirement_id: int) -> Requirement:
     return row
 
 
-def program_by_code(code: str) -> Program:
-    program = db.session.scalar(select(Program).where(Program.code == code))
-    if program is None:
-        raise NotFound(_("There is no programme with the code %(code)s.", code=code))
-    return program
-
-
-def institution_by_code(code: str) -> Institution:
-    institution = db.session.scalar(select(Institution).where(Institution.code == code))
-    if institution is None:
-        raise NotFound(_("There is no institution with the code %(code)s.", code=code))
-    return institution
-
-
 def programmes() -> list[Program]:
     return db.session.scalars(select(Program).order_by(Program.code)).all()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lms.auth.models import User
+from lms.catalog import reference
 from lms.catalog.models import Course, Institution, Program
 from lms.extensions import db
 from lms.people.models import Cohort
@@ -53,7 +54,7 @@ def load_demo_records(cohort_code: str = "JDU-2026", programme_code: str = "GAME
         if _load_demo_requirements(code, by_institution):
             lines.append(f"Requirements of {code} loaded.")
     cohort = db.session.scalar(select(Cohort).where(Cohort.code == cohort_code))
-    program = db.session.scalar(select(Program).where(Program.code == programme_code))
+    program = reference.find_program(programme_code)
     if cohort is None or program is None:
         return "\n".join(lines)
     japanese = _admit_demo_cohort(cohort, program)
@@ -72,12 +73,12 @@ def _load_demo_requirements(code: str, by_institution: dict) -> bool:
     """Add the programme's demo requirement lines, unless the programme is missing or
     already has requirements; a course line is skipped when the course is missing.
     True when they were added."""
-    program = db.session.scalar(select(Program).where(Program.code == code))
+    program = reference.find_program(code)
     if program is None or db.session.scalar(select(Requirement.id).where(
             Requirement.program_id == program.id).limit(1)):
         return False
     for inst_code, items in by_institution.items():
-        institution = requirements.institution_by_code(inst_code)
+        institution = reference.get_institution(inst_code)
         for kind, value in items:
             if kind == "course" and not db.session.scalar(
                     select(Course.id).where(Course.code == value)):

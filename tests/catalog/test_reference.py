@@ -169,7 +169,7 @@ def test_the_code_of_an_institution_cannot_be_changed(app, client, login_as):
         "The code of an institution cannot be changed: courses and credits refer to it."]
     with app.app_context():
         assert reference.get_institution("JDU").name["en"] == "Japan Digital University"
-        assert catalog.institution_by_code("JDU2") is None
+        assert catalog.find_institution("JDU2") is None
         with pytest.raises(ValidationError) as raised:
             reference.save_institution(
                 reference.InstitutionFields("XYZ", {"en": "X"}, "UZ", 30),
@@ -233,7 +233,7 @@ def test_a_new_institution_can_provide_and_credit_courses(app, client, login_as)
                            data={"delete-confirm": "y"}, follow_redirects=True)
     assert "is in use and cannot be deleted" in response.get_data(as_text=True)
     with app.app_context():
-        assert catalog.institution_by_code("NMU") is not None
+        assert catalog.find_institution("NMU") is not None
 
 
 def test_unused_rows_are_deleted_after_confirmation(app, client, login_as):
@@ -263,10 +263,10 @@ def test_unused_rows_are_deleted_after_confirmation(app, client, login_as):
     client.post("/catalog/admin/institutions/NMU/delete", data={"delete-confirm": "y"})
     client.post("/catalog/admin/programmes/CGD/delete", data={"delete-confirm": "y"})
     with app.app_context():
-        assert catalog.institution_by_code("NMU") is not None
+        assert catalog.find_institution("NMU") is not None
     client.post("/catalog/admin/institutions/NMU/delete", data={"delete-confirm": "y"})
     with app.app_context():
-        assert catalog.institution_by_code("NMU") is None
+        assert catalog.find_institution("NMU") is None
 
 
 @pytest.mark.parametrize("country, ok", [
