@@ -384,6 +384,11 @@ def _check_overlap(country: str, institution: Institution | None, fields: ScaleF
 def _apply_bands(scale: GradeScale, bands: list[BandFields], in_use: bool) -> None:
     """Replace the scale's bands; in use, only the wording of their labels changes."""
     if not in_use:
+        if scale.bands:
+            # The old bands go first: a new band at the same minimum score (every scale
+            # has one at 0) would otherwise meet the old one in the unique index.
+            scale.bands = []
+            db.session.flush()
         scale.bands = [GradeBand(min_score=b.min_score, grade=b.grade, points=b.points,
                                  passing=b.passing, labels=b.labels) for b in bands]
     else:

@@ -56,3 +56,19 @@ def test_every_field_problem_in_order(app):
 def test_band_problems_in_order(app, bands, expected):
     with app.app_context():
         assert scales._band_problems(scales.parse_bands(bands)) == expected
+
+
+def test_an_unused_scale_saves_again_with_its_bands(app):
+    """Saving a scale that graded nothing, with bands at the same minimum scores (as the
+    form always sends them), replaces the bands (it failed on the unique index)."""
+    with app.app_context():
+        scale = scales.save_scale(scales.ScaleFields(
+            code="TEST-1", country="UZ", name={"en": "Test scale"},
+            valid_from=date(2030, 1, 1),
+            bands=scales.parse_bands("90, 5, 5, pass\n0, 2, 2, fail")), None)
+        saved = scales.save_scale(scales.ScaleFields(
+            code="TEST-1", country="UZ", name={"en": "Test scale, renamed"},
+            valid_from=date(2030, 1, 1),
+            bands=scales.parse_bands("85, 5, 5, pass\n0, 2, 2, fail")), None, scale)
+        assert saved.name == {"en": "Test scale, renamed"}
+        assert [(float(b.min_score), b.grade) for b in saved.bands] == [(85.0, "5"), (0.0, "2")]
