@@ -64,8 +64,10 @@ lint: install-test
 	$(BIN)/ruff check lms tests
 	$(BIN)/bandit -q -r lms -lll
 
+# --ignore-dirs ".*": Babel skips folders whose names start with "_" by default, which left
+# templates/_macros/ and _partials/ out of the catalogue (their strings never translated).
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project Kakehashi .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project Kakehashi --ignore-dirs ".*" .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
