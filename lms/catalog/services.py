@@ -181,10 +181,11 @@ def _check_code(code: str, course: Course | None, problems: list) -> None:
 
 
 def _course_hours(value, problems: list) -> float:
-    """The hours as a number in (0, 2000]; 0 with a problem otherwise."""
+    """The hours as a number from 1 to 2000 (what the message says; a whole number is
+    stored); 0 with a problem otherwise (NaN and infinity included)."""
     try:
         hours = float(value)
-        if hours <= 0 or hours > 2000:
+        if not 1 <= hours <= 2000:  # False for NaN too
             raise ValueError
     except (TypeError, ValueError):
         hours = 0

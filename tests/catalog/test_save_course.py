@@ -69,3 +69,16 @@ def test_an_edit_keeps_its_credit_rows_and_writes_every_field(app, make_user):
             (rows["JDU"], "JDU", "4.5")]
         assert [u.id for u in course.instructors] == [teacher.id]
         assert "keyframes" in course.search_text
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "0.4", "2001", float("nan")])
+def test_hours_outside_1_to_2000_are_refused_with_the_message(app, hours):
+    """NaN used to pass the check and crash when stored; 0.4 was stored as 0 hours."""
+    with app.app_context():
+        ensure_reference_data()
+        with pytest.raises(ValidationError) as caught:
+            catalog.save_course(catalog.CourseFields(
+                code="HRS101", title={"en": "Hours"}, provider="TUT", hours=hours,
+                credits={"TUT": 1}))
+    assert {"field": "hours", "message": "Hours must be a number between 1 and 2000."} in \
+        caught.value.details
