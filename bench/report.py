@@ -157,14 +157,16 @@ def _floors(runs: dict) -> list[str]:
         def one(e, label):
             created, added = e["created_201"], e["rows_added"]
             batch = e.get("batch", 1)
-            spent_ok = e["time_spent_added"] == 15 * added
+            # Study time is wall-clock time (the study clock): the +15 s claims of one
+            # student that overlap count once, so at most 15 s per row, and some.
+            spent_ok = 0 < e["time_spent_added"] <= 15 * added or added == 0
             intact = e.get("none_lost", (created <= added <= created + 16 * batch
                                          and e["errors"] == 0 and spent_ok))
             ok = e["rps"] >= 800 and intact
             return (f"{label}: {e['rps']:,.0f} events/s for {e['seconds']:g} s; {created:,} "
                     f"answered as stored, {added:,} rows added ({added - created} in flight "
                     f"at the stop), none lost: {'yes' if intact else 'NO'}, progress time "
-                    f"+15 s per row: {'yes' if spent_ok else 'NO'}: "
+                    f"+15 s per row at most (wall clock): {'yes' if spent_ok else 'NO'}: "
                     f"{'met' if ok else 'MISSED'}")
 
         config = r["configs"][0]

@@ -436,9 +436,13 @@ def _study_seconds(dialect: str, user_id: int, events: list[EventInput], now) ->
         if end > until:
             added += (end - max(start, until)).total_seconds()
             until = end
+    # Whole seconds are counted; the fraction left over stays behind the clock for the
+    # next event to claim, so events less than a second apart are not lost to rounding.
+    whole = int(added)
+    until -= timedelta(seconds=added - whole)
     db.session.execute(update(clocks).where(clocks.c.user_id == user_id)
                        .values(counted_until=until))
-    return int(added)
+    return whole
 
 
 def _update_progress(dialect: str, user_id: int, target: Target, events: list[EventInput],

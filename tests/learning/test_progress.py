@@ -131,6 +131,19 @@ def test_replayed_or_overlapping_time_is_counted_once(app, course_items):
     assert spent == {"clip": 600, "intro": 120}
 
 
+def test_events_less_than_a_second_apart_add_up_to_the_time_that_passed(app, course_items):
+    """Forty heartbeats a quarter second apart, each claiming 15 s: 10 s passed, so 10 s
+    count (not 600 claimed, and not 0 lost to rounding each one down)."""
+    student, items = course_items
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    for n in range(1, 41):
+        record(app, student, items["clip"], "progressed", result={"duration": "PT15S"},
+               timestamp=start + timedelta(seconds=n / 4))
+    with app.app_context():
+        row = db.session.scalar(select(ItemProgress).where(ItemProgress.item_key == "clip"))
+        assert row.time_spent == 15 + 9  # the first claim's 15 s, then 9.75 s in whole seconds
+
+
 def test_fifty_concurrent_updates_lose_nothing(app, course_items):
     """50 threads, each its own connection, score the same quiz at once; exactly one of
     them carries the top score and the pass. Nothing may be lost."""
