@@ -198,6 +198,10 @@ def upgrade():
                    "VALUES ('delete', old.id, old.search_text); "
                    "INSERT INTO course_search(rowid, search_text) VALUES (new.id, new.search_text); END")
     elif bind.dialect.name == 'postgresql':
+        # Two processes migrating at once (test workers, app nodes) would both try to
+        # create the extension: IF NOT EXISTS does not stop that race. The lock, held to
+        # the end of the migration's transaction, lets one in at a time.
+        op.execute("SELECT pg_advisory_xact_lock(7412058)")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         op.execute("CREATE INDEX ix_courses_search_trgm ON courses "
                    "USING gin (search_text public.gin_trgm_ops)")

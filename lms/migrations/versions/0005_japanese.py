@@ -201,6 +201,10 @@ def upgrade():
         op.execute("CREATE VIRTUAL TABLE course_search_content USING fts5(text, "
                    "tokenize='trigram')")
     else:
+        # Two processes migrating at once (test workers, app nodes) would both try to
+        # create the extension: IF NOT EXISTS does not stop that race. The lock, held to
+        # the end of the migration's transaction, lets one in at a time.
+        op.execute("SELECT pg_advisory_xact_lock(7412058)")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         op.execute("CREATE INDEX ix_courses_search_trgm_content ON course_content_texts "
                    "USING gin (text public.gin_trgm_ops)")
