@@ -33,6 +33,6 @@ def viewable_item(item_id: int, kind: str | None = None, *, current: bool = Fals
 
 
 def is_learner(item: Item) -> bool:
-    """Only enrolled students' actions are recorded; instructors previewing leave no trace."""
-    return current_user.role == "student" and catalog.enrollment_of(
-        current_user, item.version.module.course) is not None
+    """Whether the signed-in user's actions on the item are recorded
+    (``services.is_learner``); instructors previewing leave no trace."""
+    return services.is_learner(current_user, item)

@@ -26,11 +26,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.authoring.models import Item, ModuleVersion
-from lms.catalog import services as catalog
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, Forbidden, ValidationError
 from lms.extensions import db
-from lms.learning import launches, progress, trust
+from lms.learning import launches, progress, services, trust
 from lms.learning.models import ItemProgress, LearningEvent, ScormAttempt
 from lms.learning.scorm_model import MODELS, SCORM12, Model, check_batch
 
@@ -45,12 +44,6 @@ _SESSION_ELEMENTS = {"cmi.core.exit", "cmi.core.session_time", "cmi.exit", "cmi.
 
 def model_for(item: Item) -> Model:
     return MODELS.get((item.content or {}).get("scorm_version"), SCORM12)
-
-
-def is_learner(user, item: Item) -> bool:
-    """Only enrolled students' runs are stored; anyone else previews."""
-    return user.role == "student" and catalog.enrollment_of(
-        user, item.version.module.course) is not None
 
 
 # --- attempts and the data a launch starts from --------------------------------------
@@ -90,7 +83,7 @@ def launch_data(user, item: Item) -> dict[str, str]:
     """The cmi values a launch starts with: what the LMS provides (learner, credit,
     mode, manifest data) and, when an attempt is open, what the SCO stored in it."""
     content = item.content or {}
-    learner = is_learner(user, item)
+    learner = services.is_learner(user, item)
     attempt = open_attempt(user.id, item) if learner else None
     stored = {k: v for k, v in (attempt.cmi.get("values", {}) if attempt else {}).items()
               if k not in _SESSION_ELEMENTS}
@@ -261,7 +254,7 @@ def runtime_call(user, item: Item, call: str, data: dict, call_id: str,
     except ValueError:
         raise ValidationError(_("'id' must be a UUID.")) from None
     model = model_for(item)
-    learner = is_learner(user, item)
+    learner = services.is_learner(user, item)
     existing = db.session.get(LearningEvent, call_id)
     if existing is not None:
         if existing.user_id != user.id:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.authoring.models import Item, Module, ModuleVersion
+from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
 
@@ -195,3 +196,11 @@ def summary_from_states(course: Course, states, user) -> CourseSummary:
     finished = db.session.scalar(select(CourseResult.id).where(
         CourseResult.user_id == user.id, CourseResult.course_id == course.id)) is not None
     return CourseSummary(course, total, count, next_item, finished)
+
+
+def is_learner(user, item) -> bool:
+    """Only an enrolled student's actions on an item are recorded; anyone else (staff,
+    previewing) leaves no trace."""
+    return user.role == "student" and catalog.enrollment_of(
+        user, item.version.module.course) is not None
+
